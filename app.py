@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""The CDK app: read the typed config, wire the stacks, nothing else."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from stacks.config import SlipwayConfig
+from stacks.data_stack import DataStack
+from stacks.inference_stack import InferenceStack
+
+
+def _context_from_cdk_json() -> dict:
+    """`python app.py` without the CLI still honours cdk.json (the CLI passes it in CDK_CONTEXT_JSON)."""
+    if "CDK_CONTEXT_JSON" in os.environ or "CONTEXT_OVERFLOW_LOCATION_ENV" in os.environ:
+        return {}
+    return json.loads((Path(__file__).parent / "cdk.json").read_text())["context"]
+
+
+def build_app(context: dict | None = None, outdir: str | None = None) -> cdk.App:
+    app = cdk.App(context={**_context_from_cdk_json(), **(context or {})}, outdir=outdir)
+    config = SlipwayConfig.from_context(app.node.try_get_context)
+    env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
+    data = DataStack(app, "SlipwayData", config=config, env=env)
+    InferenceStack(
+        app,
+        "SlipwayInference",
+        config=config,
+        models_bucket=data.models_bucket,
+        results_bucket=data.results_bucket,
+        stream=data.stream,
+        env=env,
+    )
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,57 @@
+"""The embedded AWS emulator: a moto server on loopback, started and stopped with the local stack."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slipway.aws import AwsTarget
+
+log = logging.getLogger(__name__)
+
+# moto's CloudFormation creates these without running them, or skips them; Slipway covers the gap.
+MOTO_SKIPS_RESOURCE_TYPES = frozenset({
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::S3::BucketPolicy",
+    "AWS::SQS::QueuePolicy",
+})
+
+
+@dataclass
+class MotoEmulator:
+    """moto's threaded server; `localhost` because the CDK CLI's S3 addressing needs a host name."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    region: str = "us-east-1"
+
+    def __post_init__(self) -> None:
+        self._server = None
+
+    def start(self) -> AwsTarget:
+        from moto.server import ThreadedMotoServer  # moto is heavy; import only when it runs
+
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        _, port = self._server.get_host_and_port()
+        log.info("moto server listening on %s:%s", self.host, port)
+        return AwsTarget(
+            region=self.region,
+            endpoint_url=f"http://localhost:{port}",
+            access_key_id="testing",
+            secret_access_key="testing",
+        )
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> AwsTarget:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,155 @@
+"""Lambda functions run in this process: the deployed configuration, the project's own code.
+
+Each invocation runs with exactly the environment Lambda would give that function (its deployed
+variables plus the runtime's own), so handlers hold no local-only code. Invocations are serialized
+because the environment is process-wide; the handler module is imported on first use, inside that
+environment, as a cold start is.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+_ENVIRON_LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+
+    @classmethod
+    def from_api(cls, configuration: dict[str, Any]) -> "FunctionConfig":
+        return cls(
+            name=configuration["FunctionName"],
+            arn=configuration["FunctionArn"],
+            handler=configuration["Handler"],
+            runtime=configuration.get("Runtime", ""),
+            memory_mb=int(configuration.get("MemorySize", 128)),
+            timeout_s=int(configuration.get("Timeout", 3)),
+            environment=dict(configuration.get("Environment", {}).get("Variables", {})),
+        )
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the context object that Lambda's Python runtime passes to a handler."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_s: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What Lambda reports back: the payload, or the error type/message with FunctionError set."""
+
+    payload: Any = None
+    error_type: str | None = None
+    error_message: str | None = None
+    stack: tuple[str, ...] = ()
+    duration_ms: float = 0.0
+    request_id: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
+
+
+# Host variables that would leak the developer's own AWS identity or config into a function.
+_HOST_PREFIXES_HIDDEN = ("AWS_", "SLIPWAY_", "POWERTOOLS_")
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """Overlay rather than replace: the emulator's threads share this process and its settings."""
+    with _ENVIRON_LOCK:
+        saved = dict(os.environ)
+        for key in [k for k in os.environ if k.startswith(_HOST_PREFIXES_HIDDEN)]:
+            del os.environ[key]
+        os.environ.update(variables)
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+class LocalFunction:
+    def __init__(self, config: FunctionConfig, *, code_dir: Path, runtime_env: dict[str, str]) -> None:
+        self.config = config
+        self.code_dir = code_dir
+        self._env = {
+            **runtime_env,
+            "AWS_LAMBDA_FUNCTION_NAME": config.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            **config.environment,
+        }
+        self._handler: Callable[[Any, Any], Any] | None = None
+        # Lambda's runtime calls a handler from one thread, one event at a time, with an event loop
+        # available (Mangum relies on it); a single worker thread per function reproduces that.
+        self._sandbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lambda-{config.name[:20]}",
+                                           initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()))
+
+    def _load(self) -> Callable[[Any, Any], Any]:
+        if self._handler is None:
+            if str(self.code_dir) not in sys.path:
+                sys.path.insert(0, str(self.code_dir))
+            module_name, _, attribute = self.config.handler.rpartition(".")
+            self._handler = getattr(importlib.import_module(module_name), attribute)
+        return self._handler
+
+    def invoke(self, event: Any) -> Invocation:
+        return self._sandbox.submit(self._invoke, event).result()
+
+    def close(self) -> None:
+        self._sandbox.shutdown(wait=True)
+
+    def _invoke(self, event: Any) -> Invocation:
+        context = LambdaContext(self.config.name, self.config.arn, self.config.memory_mb, self.config.timeout_s)
+        started = time.perf_counter()
+        with _environment(self._env):
+            try:
+                payload = self._load()(event, context)
+            except Exception as error:  # a handler's error is data for the caller, as Lambda reports it
+                return Invocation(
+                    error_type=type(error).__name__,
+                    error_message=str(error),
+                    stack=tuple(traceback.format_exception(error)),
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    request_id=context.aws_request_id,
+                )
+        return Invocation(payload=payload, duration_ms=(time.perf_counter() - started) * 1000,
+                          request_id=context.aws_request_id)

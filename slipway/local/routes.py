@@ -1,0 +1,102 @@
+"""HTTP API routes as the template defines them, and API Gateway's rules for choosing one."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+class RouteError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Route:
+    route_key: str  # "POST /predict", "ANY /{proxy+}", "$default"
+    function_logical_id: str
+    payload_version: str
+    authorization: str  # NONE | AWS_IAM | JWT | CUSTOM
+    api_logical_id: str
+
+    @property
+    def method(self) -> str:
+        return "ANY" if self.route_key == "$default" else self.route_key.split(" ", 1)[0]
+
+    @property
+    def path(self) -> str | None:
+        return None if self.route_key == "$default" else self.route_key.split(" ", 1)[1]
+
+
+def _logical_id(value: Any) -> str | None:
+    """The logical id a Ref/GetAtt/Join points at, as CDK renders integration targets."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+        if "Fn::Join" in value:
+            for part in value["Fn::Join"][1]:
+                found = _logical_id(part)
+                if found:
+                    return found
+    return None
+
+
+def routes_from_template(template: dict[str, Any]) -> list[Route]:
+    resources = template.get("Resources", {})
+    routes = []
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::ApiGatewayV2::Route":
+            continue
+        props = resource["Properties"]
+        integration_id = _logical_id(props.get("Target"))
+        integration = resources.get(integration_id or "", {})
+        if integration.get("Type") != "AWS::ApiGatewayV2::Integration":
+            raise RouteError(f"route {logical_id} ({props.get('RouteKey')}) has no Lambda integration in the template")
+        function_id = _logical_id(integration["Properties"].get("IntegrationUri"))
+        if not function_id or resources.get(function_id, {}).get("Type") != "AWS::Lambda::Function":
+            raise RouteError(f"route {logical_id} integrates with {function_id!r}, which is not a Lambda function here")
+        routes.append(Route(
+            route_key=props["RouteKey"],
+            function_logical_id=function_id,
+            payload_version=integration["Properties"].get("PayloadFormatVersion", "2.0"),
+            authorization=props.get("AuthorizationType", "NONE"),
+            api_logical_id=_logical_id(props.get("ApiId")) or "",
+        ))
+    return routes
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    pattern = ""
+    for segment in path.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("+}"):
+            pattern += rf"/(?P<{segment[1:-2]}>.+)"
+        elif segment.startswith("{") and segment.endswith("}"):
+            pattern += rf"/(?P<{segment[1:-1]}>[^/]+)"
+        else:
+            pattern += "/" + re.escape(segment)
+    return re.compile(f"^{pattern or '/'}$")
+
+
+def _specificity(route: Route) -> tuple[int, int, int]:
+    """API Gateway prefers the most specific match: literal paths, then variables, then greedy."""
+    path = route.path or ""
+    greedy = "+}" in path
+    variables = path.count("{")
+    return (1 if route.method != "ANY" else 0, 0 if greedy else 1, -variables)
+
+
+def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    candidates = []
+    for route in routes:
+        if route.route_key == "$default":
+            continue
+        if route.method not in (method, "ANY"):
+            continue
+        found = _path_pattern(route.path or "/").match(path)
+        if found:
+            candidates.append((route, found.groupdict()))
+    if candidates:
+        return max(candidates, key=lambda c: _specificity(c[0]))
+    default = next((r for r in routes if r.route_key == "$default"), None)
+    return (default, {}) if default else None

@@ -1,0 +1,149 @@
+"""`slipway local up`: the synthesized app deployed to the emulator, its functions run here.
+
+The emulator hosts the AWS resources the templates create; this process hosts what the emulator
+cannot run without docker: the Lambda functions, the HTTP API in front of them, and the Kinesis
+event source mappings that invoke them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slipway.aws import AwsTarget, Clients
+from slipway.local.assembly import read_assembly
+from slipway.local.deployer import DeployedStack, Deployer
+from slipway.local.emulator import MOTO_SKIPS_RESOURCE_TYPES, MotoEmulator
+from slipway.local.functions import FunctionConfig, LocalFunction
+from slipway.local.gateway import LocalApiGateway
+from slipway.local.kinesis_poller import MappingPoller, MappingSettings
+from slipway.local.routes import routes_from_template
+from slipway.synth import synthesize
+
+log = logging.getLogger(__name__)
+
+
+class LocalStackError(RuntimeError):
+    pass
+
+
+@dataclass
+class LocalDeployment:
+    project: Path
+    target: AwsTarget
+    stacks: dict[str, DeployedStack]
+    functions: dict[str, LocalFunction]  # "<stack>/<logical id>" -> function
+    gateway: LocalApiGateway | None = None
+    pollers: list[MappingPoller] = field(default_factory=list)
+    emulator: MotoEmulator | None = None
+
+    @property
+    def clients(self) -> Clients:
+        return Clients(self.target)
+
+    def output(self, name: str) -> str:
+        for stack in self.stacks.values():
+            if name in stack.outputs:
+                return stack.outputs[name]
+        raise LocalStackError(f"no stack has an output named {name!r}")
+
+    @property
+    def api_url(self) -> str:
+        if self.gateway is None:
+            raise LocalStackError("the deployed app has no HTTP API routes")
+        return self.gateway.url
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        if self.gateway is not None:
+            self.gateway.stop()
+        for function in self.functions.values():
+            function.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+
+    def __enter__(self) -> "LocalDeployment":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _host_functions(project: Path, target: AwsTarget, stacks: dict[str, DeployedStack]) -> dict[str, LocalFunction]:
+    lambda_client = Clients(target)("lambda")
+    functions = {}
+    for stack in stacks.values():
+        for logical_id, resource in stack.template.get("Resources", {}).items():
+            if resource.get("Type") != "AWS::Lambda::Function":
+                continue
+            name = stack.physical_ids.get(logical_id)
+            if not name:
+                raise LocalStackError(f"{stack.name}/{logical_id} was not created by the emulator")
+            config = FunctionConfig.from_api(lambda_client.get_function_configuration(FunctionName=name))
+            functions[f"{stack.name}/{logical_id}"] = LocalFunction(
+                config, code_dir=project / "lambdas", runtime_env=target.environment())
+    return functions
+
+
+def _gateway(stacks: dict[str, DeployedStack], functions: dict[str, LocalFunction], port: int) -> LocalApiGateway | None:
+    routes = [dataclasses.replace(route, function_logical_id=f"{stack.name}/{route.function_logical_id}")
+              for stack in stacks.values() for route in routes_from_template(stack.template)]
+    if not routes:
+        return None
+    unenforced = sorted({r.authorization for r in routes} - {"NONE"})
+    if unenforced:
+        log.warning("local API Gateway does not verify %s authorization; requests pass unsigned",
+                    " or ".join(unenforced))
+    return LocalApiGateway(routes, lambda function_id, event: functions[function_id].invoke(event), port=port).start()
+
+
+def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[MappingPoller]:
+    clients = Clients(target)
+    by_arn = {f.config.arn: f for f in functions.values()}
+    role_of = {f.config.arn: clients("lambda").get_function_configuration(FunctionName=f.config.name)["Role"]
+               for f in functions.values()}
+    pollers = []
+    for mapping in clients("lambda").list_event_source_mappings()["EventSourceMappings"]:
+        settings = MappingSettings.from_api(mapping)
+        if not settings.stream_arn.startswith("arn:aws:kinesis:"):
+            continue
+        function = by_arn.get(settings.function_arn)
+        if function is None:
+            raise LocalStackError(f"event source mapping {settings.uuid} targets {settings.function_arn}, "
+                                  "which is not a function of this app")
+        if mapping.get("State", "Enabled") != "Enabled":
+            continue
+        pollers.append(MappingPoller(settings, clients=clients, invoke=function.invoke,
+                                     role_arn=role_of[settings.function_arn]).start())
+    return pollers
+
+
+def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_port: int = 0,
+                 start_pollers: bool = True) -> LocalDeployment:
+    """Start the emulator, deploy the synthesized app to it and host its functions here."""
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    assembly = synthesize(project, context=context)
+    emulator = MotoEmulator()
+    target = emulator.start()
+    try:
+        deployer = Deployer(target, skipped_types=MOTO_SKIPS_RESOURCE_TYPES, cache_dir=project / ".slipway" / "zips")
+        stacks = deployer.deploy(read_assembly(assembly))
+        for stack in stacks.values():
+            for note in stack.adjustments:
+                log.info("%s: %s", stack.name, note)
+        functions = _host_functions(project, target, stacks)
+        deployment = LocalDeployment(project=project, target=target, stacks=stacks, functions=functions,
+                                     emulator=emulator)
+        deployment.gateway = _gateway(stacks, functions, api_port)
+        if start_pollers:
+            deployment.pollers = _pollers(target, functions)
+        return deployment
+    except BaseException:
+        emulator.stop()
+        raise

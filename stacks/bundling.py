@@ -1,0 +1,141 @@
+"""Lambda bundles without docker: pip installs wheels for the Lambda platform into the asset.
+
+The bundle is the function's source package plus its requirements, installed with pip's
+cross-platform options (manylinux wheels for Amazon Linux 2023, the runtime's Python), trimmed,
+and byte-compiled when an interpreter of the runtime's version is at hand (a cold start without
+.pyc files roughly doubles, FINDINGS.md). Bundles are cached by content, so an unchanged synth
+reinstalls nothing.
+"""
+from __future__ import annotations
+
+import compileall
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# Amazon Linux 2023 ships glibc 2.34; pip matches platform tags exactly, so list each one we accept.
+_GLIBC_MINORS = (34, 28, 27, 24, 17)
+_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
+_TRIM_DIRS = {"__pycache__", "tests", "test"}
+_KEEP_TEST_DIRS = {"numpy", "onnxruntime"}  # their `testing` helpers are imported at runtime
+# Unzipped limit for a function's code and layers, per the Lambda quotas page.
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+
+
+class BundlingError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BundleSpec:
+    source: Path  # the package directory to ship, e.g. lambdas/slipway_serving
+    requirements: Path | None
+    python_version: str  # "3.12"
+    architecture: str  # "x86_64" | "arm64"
+
+    def platforms(self) -> list[str]:
+        machine = _MACHINE[self.architecture]
+        tags = [f"manylinux_2_{minor}_{machine}" for minor in _GLIBC_MINORS]
+        return tags + [f"manylinux2014_{machine}"]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    unzipped_bytes: int
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("SLIPWAY_CACHE_DIR", Path.home() / ".cache" / "slipway")) / "bundles"
+
+
+def _tree_digest(root: Path, digest: "hashlib._Hash") -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+
+
+def bundle_key(spec: BundleSpec, *, with_dependencies: bool) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{spec.python_version}|{spec.architecture}|{with_dependencies}|v1".encode())
+    if with_dependencies and spec.requirements is not None:
+        digest.update(spec.requirements.read_bytes())
+    _tree_digest(spec.source, digest)
+    return digest.hexdigest()[:32]
+
+
+def _pip_install(spec: BundleSpec, target: Path) -> None:
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-compile", "--only-binary=:all:", "--implementation", "cp",
+        "--python-version", spec.python_version, "--target", str(target),
+        "-r", str(spec.requirements),
+    ]
+    for platform in spec.platforms():
+        command += ["--platform", platform]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BundlingError(
+            f"pip could not install {spec.requirements} for {spec.architecture} Python "
+            f"{spec.python_version} (manylinux wheels only, no docker):\n{result.stderr[-2000:]}"
+        )
+
+
+def _trim(root: Path) -> None:
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and path.name in _TRIM_DIRS and not (_KEEP_TEST_DIRS & set(path.parts)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _compile_for_runtime(root: Path, python_version: str) -> None:
+    """.pyc files are only valid for the interpreter version that wrote them."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python_version:
+        compileall.compile_dir(str(root), quiet=1, optimize=0, workers=1)
+        return
+    interpreter = shutil.which(f"python{python_version}")
+    if interpreter:
+        subprocess.run([interpreter, "-m", "compileall", "-q", str(root)], check=True)
+
+
+def _size(root: Path) -> int:
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+
+
+def build_bundle(spec: BundleSpec, *, with_dependencies: bool = True, cache_dir: Path | None = None) -> Bundle:
+    cache = cache_dir or default_cache_dir()
+    final = cache / bundle_key(spec, with_dependencies=with_dependencies)
+    if final.is_dir():
+        return Bundle(final, _size(final))
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = cache / f".{final.name}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        if with_dependencies and spec.requirements is not None:
+            _pip_install(spec, staging)
+        shutil.copytree(spec.source, staging / spec.source.name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        _trim(staging)
+        _compile_for_runtime(staging, spec.python_version)
+        size = _size(staging)
+        if size > LAMBDA_UNZIPPED_LIMIT_BYTES:
+            raise BundlingError(
+                f"the bundle for {spec.source.name} is {size / 2**20:.0f} MiB unzipped; "
+                f"Lambda allows {LAMBDA_UNZIPPED_LIMIT_BYTES / 2**20:.0f} MiB"
+            )
+        # Rename last so a half-built bundle is never picked up as a cache hit.
+        try:
+            staging.rename(final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)  # a concurrent synth finished first
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Bundle(final, size)

@@ -1,0 +1,67 @@
+"""Recorded AWS event JSON (as AWS documents it), one loader, and small factories built on it."""
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+EVENTS = Path(__file__).parent
+
+
+@functools.cache
+def _recorded(name: str) -> str:
+    return (EVENTS / f"{name}.json").read_text()
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A fresh copy of ``tests/events/<name>.json``."""
+    return json.loads(_recorded(name))
+
+
+def http_v2_event(method: str, path: str, body: bytes | str | dict[str, Any] | list[Any] | None = None,
+                  headers: dict[str, str] | None = None, query: str = "") -> dict[str, Any]:
+    """An API Gateway HTTP API payload 2.0 event, from the recorded ``POST /predict``."""
+    event = load_event("apigw_http_v2")
+    if isinstance(body, (dict, list)):
+        body = orjson.dumps(body)
+    raw = body.encode() if isinstance(body, str) else body
+    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["rawQueryString"] = query
+    event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+    if raw is None:
+        event.pop("body", None)
+        event["headers"].pop("content-length", None)
+        event["headers"].pop("content-type", None)
+        event["isBase64Encoded"] = False
+    else:
+        event["headers"]["content-length"] = str(len(raw))
+        try:
+            event["body"], event["isBase64Encoded"] = raw.decode("utf-8"), False
+        except UnicodeDecodeError:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
+    return event
+
+
+def kinesis_event(records: list[bytes | dict[str, Any]], shard_id: str = "shardId-000000000000",
+                  start_seq: int = 49590338271490256608559692538361571095921575989136588898,
+                  partition_key: str = "pk") -> dict[str, Any]:
+    """A Kinesis event with one record per item (dicts are JSON-encoded), consecutive sequences."""
+    template = load_event("kinesis")["Records"][0]
+    out = []
+    for offset, payload in enumerate(records):
+        data = orjson.dumps(payload) if isinstance(payload, dict) else payload
+        record = copy.deepcopy(template)
+        sequence = str(start_seq + offset)
+        record["kinesis"].update(sequenceNumber=sequence, partitionKey=partition_key,
+                                 data=base64.b64encode(data).decode(),
+                                 approximateArrivalTimestamp=1545084650.987 + offset)
+        record["eventID"] = f"{shard_id}:{sequence}"
+        out.append(record)
+    return {"Records": out}
