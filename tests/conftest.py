@@ -15,3 +15,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = TIER_BY_DIRECTORY.get(relative.parts[0], "unit")
         if not any(item.iter_markers(name=name) for name in ("localstack", "aws")):
             item.add_marker(getattr(pytest.mark, tier))
+
+
+REPO = TESTS.parent
+
+
+@pytest.fixture(scope="session")
+def assembly() -> Path:
+    """The app synthesized once per session (and reused across sessions while nothing changed)."""
+    from slipway.synth import synthesize
+
+    return synthesize(REPO)

@@ -45,6 +45,22 @@ class MotoEmulator:
             secret_access_key="testing",
         )
 
+    def detach_stream_triggers(self) -> int:
+        """Stop moto invoking mapped functions itself, once per record and through docker.
+
+        Slipway's poller is the event source mapping here (batches, retries, bisect, checkpoints);
+        the mappings stay listed in moto's Lambda API, only moto's shortcut on PutRecord goes.
+        """
+        from moto.kinesis.models import kinesis_backends
+
+        detached = 0
+        for account_backends in kinesis_backends.values():
+            for backend in account_backends.values():
+                for stream in backend.streams.values():
+                    detached += len(stream.lambda_event_source_mappings)
+                    stream.lambda_event_source_mappings.clear()
+        return detached
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()

@@ -134,6 +134,7 @@ def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_po
     try:
         deployer = Deployer(target, skipped_types=MOTO_SKIPS_RESOURCE_TYPES, cache_dir=project / ".slipway" / "zips")
         stacks = deployer.deploy(read_assembly(assembly))
+        emulator.detach_stream_triggers()
         for stack in stacks.values():
             for note in stack.adjustments:
                 log.info("%s: %s", stack.name, note)
