@@ -1,0 +1,83 @@
+"""Fixtures for the serving tests: real small artifacts, moto S3, and the serving environment."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from slipway_serving.clients import s3_client
+from slipway_serving.handlers import http as http_handler
+from slipway_serving.handlers import kinesis as kinesis_handler
+
+from .artifacts import MODELS_BUCKET, RESULTS_BUCKET, BuiltModel, build_breast_cancer, build_iris
+
+POINTER_KEY = "pointers/breast-cancer.json"
+
+
+@pytest.fixture(scope="session")
+def binary_model(tmp_path_factory: pytest.TempPathFactory) -> BuiltModel:
+    return build_breast_cancer(tmp_path_factory.mktemp("models") / "breast-cancer")
+
+
+@pytest.fixture(scope="session")
+def multiclass_model(tmp_path_factory: pytest.TempPathFactory) -> BuiltModel:
+    return build_iris(tmp_path_factory.mktemp("models") / "iris")
+
+
+def _reset_process_state() -> None:
+    s3_client.cache_clear()
+    http_handler.runtime.cache_clear()
+    kinesis_handler.runtime.cache_clear()
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto's in-process S3 with the models and results buckets; no network, no credentials."""
+    from moto import mock_aws
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    _reset_process_state()
+    with mock_aws():
+        client = s3_client()
+        client.create_bucket(Bucket=MODELS_BUCKET)
+        client.create_bucket(Bucket=RESULTS_BUCKET)
+        yield client
+    _reset_process_state()
+
+
+Publish = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def publish(s3: Any) -> Publish:
+    """Upload an archive (the model's own by default), then the pointer to it, as promotion does."""
+
+    def _publish(model: BuiltModel, *, version: str = "20261121T094500Z-1a2b3c4d",
+                 archive: bytes | None = None, pointer_sha256: str | None = None) -> dict[str, Any]:
+        data = model.archive if archive is None else archive
+        s3.put_object(Bucket=MODELS_BUCKET, Key=model.key(version), Body=data)
+        pointer = model.pointer(version, archive=data)
+        if pointer_sha256 is not None:
+            pointer["sha256"] = pointer_sha256
+        s3.put_object(Bucket=MODELS_BUCKET, Key=POINTER_KEY, Body=orjson.dumps(pointer))
+        return pointer
+
+    return _publish
+
+
+@pytest.fixture
+def serving_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s3: Any) -> dict[str, str]:
+    env = {"SLIPWAY_MODEL_BUCKET": MODELS_BUCKET, "SLIPWAY_MODEL_POINTER_KEY": POINTER_KEY,
+           "SLIPWAY_RESULTS_BUCKET": RESULTS_BUCKET, "SLIPWAY_MODEL_CACHE_DIR": str(tmp_path / "cache")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SLIPWAY_RESULTS_PREFIX", "SLIPWAY_REJECTS_PREFIX"):
+        monkeypatch.delenv(name, raising=False)
+    return env
