@@ -125,8 +125,9 @@ def check_stream(deployment: LocalDeployment, rows: list[dict[str, float]], coun
                        results_uri=f"s3://{bucket}/results/")
 
 
-def run_demo(project: Path, *, records: int = 1000, say: Callable[[str], None] = print) -> DemoReport:
-    work = project / ".slipway" / "demo"
+def run_demo(project: Path, *, records: int = 1000, work_dir: Path | None = None,
+             say: Callable[[str], None] = print) -> DemoReport:
+    work = work_dir or project / ".slipway" / "demo"
     data = write_dataset("breast_cancer", work / "data")
     say(f"data      {data.train_csv} and {data.holdout_csv} (scikit-learn's breast cancer table)")
     training = run_training_job(

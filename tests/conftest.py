@@ -13,7 +13,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         relative = Path(item.path).relative_to(TESTS)
         tier = TIER_BY_DIRECTORY.get(relative.parts[0], "unit")
-        if not any(item.iter_markers(name=name) for name in ("localstack", "aws")):
+        if not any(item.iter_markers(name=name) for name in ("unit", "infra", "e2e", "localstack", "aws")):
             item.add_marker(getattr(pytest.mark, tier))
 
 

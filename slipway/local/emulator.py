@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+import urllib.request
 from dataclasses import dataclass
+from typing import ClassVar
 
 from slipway.aws import AwsTarget
 
@@ -20,9 +23,19 @@ MOTO_SKIPS_RESOURCE_TYPES = frozenset({
 })
 
 
+class EmulatorError(RuntimeError):
+    pass
+
+
 @dataclass
 class MotoEmulator:
-    """moto's threaded server; `localhost` because the CDK CLI's S3 addressing needs a host name."""
+    """moto's threaded server; `localhost` because the CDK CLI's S3 addressing needs a host name.
+
+    moto keeps its state in process-wide backends, so one embedded emulator runs per process and
+    each starts from an empty account.
+    """
+
+    _running: ClassVar[threading.Lock] = threading.Lock()
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -34,9 +47,13 @@ class MotoEmulator:
     def start(self) -> AwsTarget:
         from moto.server import ThreadedMotoServer  # moto is heavy; import only when it runs
 
+        if not self._running.acquire(blocking=False):
+            raise EmulatorError("an embedded moto emulator is already running in this process; stop it first")
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         _, port = self._server.get_host_and_port()
+        urllib.request.urlopen(urllib.request.Request(f"http://{self.host}:{port}/moto-api/reset", method="POST"),
+                               timeout=10).close()
         log.info("moto server listening on %s:%s", self.host, port)
         return AwsTarget(
             region=self.region,
@@ -65,6 +82,7 @@ class MotoEmulator:
         if self._server is not None:
             self._server.stop()
             self._server = None
+            self._running.release()
 
     def __enter__(self) -> AwsTarget:
         return self.start()

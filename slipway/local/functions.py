@@ -2,8 +2,9 @@
 
 Each invocation runs with exactly the environment Lambda would give that function (its deployed
 variables plus the runtime's own), so handlers hold no local-only code. Invocations are serialized
-because the environment is process-wide; the handler module is imported on first use, inside that
-environment, as a cold start is.
+because the environment is process-wide. A cold start imports the handler's package afresh, so
+each function, like each Lambda sandbox, has its own module state (cached clients, loaded models)
+and shares none with another function or an earlier deployment.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 _ENVIRON_LOCK = threading.RLock()
+_IMPORT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,29 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
             os.environ.update(saved)
 
 
+def _import_isolated(module_name: str, code_dir: Path) -> Any:
+    """Import a handler module with fresh copies of its top-level package's modules.
+
+    The copies stay alive through the handler's globals; sys.modules is left as it was, so the
+    next cold start gets copies of its own.
+    """
+    package = module_name.split(".", 1)[0]
+
+    def owned(name: str) -> bool:
+        return name == package or name.startswith(package + ".")
+
+    with _IMPORT_LOCK:
+        if str(code_dir) not in sys.path:
+            sys.path.insert(0, str(code_dir))
+        previous = {name: sys.modules.pop(name) for name in list(sys.modules) if owned(name)}
+        try:
+            return importlib.import_module(module_name)
+        finally:
+            for name in [name for name in sys.modules if owned(name)]:
+                del sys.modules[name]
+            sys.modules.update(previous)
+
+
 class LocalFunction:
     def __init__(self, config: FunctionConfig, *, code_dir: Path, runtime_env: dict[str, str]) -> None:
         self.config = config
@@ -125,10 +150,8 @@ class LocalFunction:
 
     def _load(self) -> Callable[[Any, Any], Any]:
         if self._handler is None:
-            if str(self.code_dir) not in sys.path:
-                sys.path.insert(0, str(self.code_dir))
             module_name, _, attribute = self.config.handler.rpartition(".")
-            self._handler = getattr(importlib.import_module(module_name), attribute)
+            self._handler = getattr(_import_isolated(module_name, self.code_dir), attribute)
         return self._handler
 
     def invoke(self, event: Any) -> Invocation:

@@ -52,6 +52,9 @@ def http_v2_event(
     query: dict[str, str] = {}
     for name, value in parse_qsl(raw_query, keep_blank_values=True):
         query[name] = f"{query[name]},{value}" if name in query else value
+    # API Gateway adds these before the function sees the request.
+    joined.setdefault("x-forwarded-for", source_ip)
+    joined.setdefault("x-forwarded-proto", "http")
     now = datetime.now(timezone.utc)
     is_text = _is_text(joined.get("content-type", "")) or not body
     event: dict[str, Any] = {

@@ -234,12 +234,13 @@ class ShardPoller:
                     retry = records
             if not retry:
                 return
-            if self.settings.max_retries >= 0 and attempts > self.settings.max_retries:
-                self._give_up(retry, "RetryAttemptsExhausted", attempts, last)
-                return
+            # A split does not count against the retry quota; each half starts afresh.
             if function_error and self.settings.bisect_on_error and len(retry) > 1:
                 middle = len(retry) // 2
                 pending[:0] = [retry[:middle], retry[middle:]]
+                return
+            if self.settings.max_retries >= 0 and attempts > self.settings.max_retries:
+                self._give_up(retry, "RetryAttemptsExhausted", attempts, last)
                 return
             records = retry
             time.sleep(self.retry_backoff_s)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from slipway.local.functions import FunctionConfig, LocalFunction
+
+
+@pytest.fixture
+def code_dir(tmp_path):
+    package = tmp_path / "fnpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "handler.py").write_text(textwrap.dedent("""
+        import asyncio, os
+        COLD_STARTS = []
+        def handler(event, context):
+            COLD_STARTS.append(1)
+            asyncio.get_event_loop()  # Lambda's runtime thread has one; Mangum needs it
+            if event.get("fail"):
+                raise ValueError("asked to fail")
+            return {"invocations": len(COLD_STARTS), "setting": os.environ.get("SETTING"),
+                    "host_secret": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+                    "name": context.function_name, "remaining": context.get_remaining_time_in_millis()}
+    """))
+    return tmp_path
+
+
+def _function(code_dir, name: str, setting: str) -> LocalFunction:
+    config = FunctionConfig(name=name, arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+                            handler="fnpkg.handler.handler", runtime="python3.12", memory_mb=128, timeout_s=3,
+                            environment={"SETTING": setting})
+    return LocalFunction(config, code_dir=code_dir, runtime_env={"AWS_REGION": "us-east-1"})
+
+
+def test_each_function_has_its_own_module_state_and_its_own_environment(code_dir, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "the-developers-own")
+    first, second = _function(code_dir, "first", "one"), _function(code_dir, "second", "two")
+
+    results = [first.invoke({}).payload, first.invoke({}).payload, second.invoke({}).payload]
+
+    assert [(r["invocations"], r["setting"], r["name"]) for r in results] == [
+        (1, "one", "first"), (2, "one", "first"), (1, "two", "second")]
+    assert {r["host_secret"] for r in results} == {None}
+    assert 0 < results[0]["remaining"] <= 3000
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] == "the-developers-own"
+    assert "SETTING" not in os.environ
+
+
+def test_a_handler_error_is_reported_as_data_like_lambdas_function_error(code_dir):
+    result = _function(code_dir, "failing", "x").invoke({"fail": True})
+
+    assert (result.failed, result.error_type, result.error_message) == (True, "ValueError", "asked to fail")
+    assert any("asked to fail" in line for line in result.stack)

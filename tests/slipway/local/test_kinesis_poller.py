@@ -1,0 +1,188 @@
+"""The event source mapping rules, each against real Kinesis records on the emulator.
+
+References are to the AWS Lambda Developer Guide, "Using Lambda with Kinesis Data Streams"
+(batching, error handling, ReportBatchItemFailures, on-failure destinations).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+
+from slipway.local.functions import Invocation
+from slipway.local.kinesis_poller import (BatchResponseError, MappingSettings, Record, ShardPoller,
+                                          failed_from)
+
+pytestmark = pytest.mark.e2e
+_names = itertools.count()
+
+
+@pytest.fixture
+def stream(clients):
+    name = f"stream-{next(_names)}"
+    clients("kinesis").create_stream(StreamName=name, ShardCount=1)
+    return name
+
+
+@pytest.fixture
+def queue(clients):
+    url = clients("sqs").create_queue(QueueName=f"on-failure-{next(_names)}")["QueueUrl"]
+    arn = clients("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _settings(stream: str, **overrides) -> MappingSettings:
+    base = MappingSettings(uuid="esm-1", stream_arn=f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
+                           function_arn="arn:aws:lambda:us-east-1:123456789012:function:scorer", batch_size=10,
+                           batching_window_s=0, starting_position="TRIM_HORIZON", max_retries=2,
+                           max_record_age_s=-1, bisect_on_error=False, report_item_failures=True,
+                           on_failure_arn=None)
+    return replace(base, **overrides)
+
+
+def _put(clients, stream: str, count: int) -> None:
+    clients("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": orjson.dumps({"n": i}), "PartitionKey": "same-key"} for i in range(count)])
+
+
+class ScriptedFunction:
+    """Records each batch it is invoked with; `respond` decides the outcome."""
+
+    def __init__(self, respond=lambda numbers, records: {"batchItemFailures": []}):
+        self.batches: list[list[int]] = []
+        self.respond = respond
+
+    def __call__(self, event):
+        records = [r["kinesis"] for r in event["Records"]]
+        import base64
+        numbers = [orjson.loads(base64.b64decode(r["data"]))["n"] for r in records]
+        self.batches.append(numbers)
+        try:
+            return Invocation(payload=self.respond(numbers, records))
+        except Exception as error:
+            return Invocation(error_type=type(error).__name__, error_message=str(error))
+
+
+def _drain(poller: ShardPoller, rounds: int = 10) -> None:
+    for _ in range(rounds):
+        batch = poller.next_batch()
+        if not batch:
+            return
+        poller.process(batch)
+
+
+def _poller(clients, settings, function) -> ShardPoller:
+    return ShardPoller(settings, "shardId-000000000000", clients=clients, invoke=function,
+                       role_arn="arn:aws:iam::123456789012:role/scorer", retry_backoff_s=0)
+
+
+def test_batches_hold_at_most_batch_size_records_in_shard_order(clients, stream):
+    _put(clients, stream, 25)
+    function = ScriptedFunction()
+
+    _drain(_poller(clients, _settings(stream), function))
+
+    assert function.batches == [list(range(10)), list(range(10, 20)), list(range(20, 25))]
+
+
+def test_report_batch_item_failures_retries_from_the_lowest_failed_sequence_number(clients, stream):
+    _put(clients, stream, 10)
+    failed_once = set()
+
+    def respond(numbers, records):
+        failures = [r for n, r in zip(numbers, records) if n in (6, 3) and n not in failed_once]
+        failed_once.update(n for n in numbers if n in (6, 3))
+        return {"batchItemFailures": [{"itemIdentifier": r["sequenceNumber"]} for r in failures]}
+
+    function = ScriptedFunction(respond)
+    _drain(_poller(clients, _settings(stream), function))
+
+    assert function.batches == [list(range(10)), list(range(3, 10))]
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"batchItemFailures": []}, {"batchItemFailures": None}])
+def test_an_empty_or_null_failure_list_means_the_whole_batch_succeeded(clients, stream, payload):
+    _put(clients, stream, 4)
+    function = ScriptedFunction(lambda numbers, records: payload)
+
+    _drain(_poller(clients, _settings(stream), function))
+
+    assert function.batches == [[0, 1, 2, 3]]
+
+
+@pytest.mark.parametrize("failure", [{"itemIdentifier": ""}, {"itemIdentifier": "999999"}, {"nope": 1}, "x"])
+def test_a_malformed_item_identifier_fails_the_whole_batch(failure):
+    records = [Record(str(i), "k", b"{}", datetime.now(timezone.utc)) for i in (1, 2)]
+
+    with pytest.raises(BatchResponseError, match="not in the batch"):
+        failed_from(records, {"batchItemFailures": [failure]})
+
+
+def test_retries_are_bounded_and_the_batch_is_described_to_the_on_failure_destination(clients, stream, queue):
+    queue_url, queue_arn = queue
+    _put(clients, stream, 3)
+    function = ScriptedFunction(lambda numbers, records: (_ for _ in ()).throw(RuntimeError("always")))
+
+    _drain(_poller(clients, _settings(stream, max_retries=2, on_failure_arn=queue_arn), function))
+
+    assert function.batches == [[0, 1, 2]] * 3  # the first attempt and two retries
+    messages = clients("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    body = orjson.loads(messages[0]["Body"])
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["requestContext"]["approximateInvokeCount"] == 3
+    assert body["responseContext"]["functionError"] == "Unhandled"
+    info = body["KinesisBatchInfo"]
+    assert (info["shardId"], info["batchSize"]) == ("shardId-000000000000", 3)
+    assert info["streamArn"].endswith(f"stream/{stream}")
+    assert int(info["startSequenceNumber"]) < int(info["endSequenceNumber"])
+
+
+def test_bisect_on_function_error_isolates_the_poison_record(clients, stream, queue):
+    queue_url, queue_arn = queue
+    _put(clients, stream, 8)
+
+    def respond(numbers, records):
+        if 5 in numbers:
+            raise ValueError("poison")
+        return {"batchItemFailures": []}
+
+    function = ScriptedFunction(respond)
+    _drain(_poller(clients, _settings(stream, bisect_on_error=True, max_retries=0, report_item_failures=False,
+                                      on_failure_arn=queue_arn), function))
+
+    assert function.batches[:3] == [list(range(8)), [0, 1, 2, 3], [4, 5, 6, 7]]
+    assert [5] in function.batches
+    succeeded = sorted(n for batch in function.batches if 5 not in batch for n in batch)
+    assert succeeded == [0, 1, 2, 3, 4, 6, 7]
+    body = orjson.loads(clients("sqs").receive_message(QueueUrl=queue_url)["Messages"][0]["Body"])
+    assert body["KinesisBatchInfo"]["batchSize"] == 1
+
+
+def test_records_older_than_the_maximum_age_are_not_processed_but_reported(clients, stream, queue):
+    queue_url, queue_arn = queue
+    settings = _settings(stream, max_record_age_s=60, on_failure_arn=queue_arn)
+    poller = _poller(clients, settings, ScriptedFunction())
+    old = datetime.now(timezone.utc) - timedelta(minutes=5)
+    batch = [Record(str(i), "k", orjson.dumps({"n": i}), old) for i in (1, 2)]
+
+    poller.process(batch)
+
+    assert poller.invocations == 0
+    body = orjson.loads(clients("sqs").receive_message(QueueUrl=queue_url)["Messages"][0]["Body"])
+    assert body["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert body["KinesisBatchInfo"]["batchSize"] == 2
+
+
+def test_latest_skips_records_put_before_the_poller_started(clients, stream):
+    _put(clients, stream, 3)
+    function = ScriptedFunction()
+    poller = _poller(clients, _settings(stream, starting_position="LATEST"), function)
+    poller.next_batch()  # the iterator is taken now, at the tip
+
+    _put(clients, stream, 2)
+    _drain(poller)
+
+    assert function.batches == [[0, 1]]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from slipway.local.routes import Route, RouteError, match, routes_from_template
+
+
+def _route(key: str, function: str = "Fn") -> Route:
+    return Route(route_key=key, function_logical_id=function, payload_version="2.0", authorization="NONE",
+                 api_logical_id="Api")
+
+
+ROUTES = [
+    _route("POST /predict", "Predict"),
+    _route("GET /models/{name}", "ModelByName"),
+    _route("GET /models/latest", "Latest"),
+    _route("ANY /files/{proxy+}", "Files"),
+    _route("$default", "Default"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "function", "parameters"), [
+    ("POST", "/predict", "Predict", {}),
+    ("GET", "/models/latest", "Latest", {}),
+    ("GET", "/models/iris", "ModelByName", {"name": "iris"}),
+    ("DELETE", "/files/a/b/c.csv", "Files", {"proxy": "a/b/c.csv"}),
+    ("GET", "/predict", "Default", {}),
+    ("PUT", "/anything/else", "Default", {}),
+])
+def test_the_most_specific_route_wins_and_default_catches_the_rest(method, path, function, parameters):
+    route, found = match(ROUTES, method, path)
+
+    assert (route.function_logical_id, found) == (function, parameters)
+
+
+def test_without_a_default_route_an_unmatched_request_matches_nothing():
+    assert match(ROUTES[:-1], "GET", "/predict") is None
+
+
+def test_routes_are_read_from_the_synthesized_template(assembly):
+    import json
+
+    template = json.loads((assembly / "SlipwayInference.template.json").read_text())
+
+    routes = routes_from_template(template)
+
+    assert sorted(r.route_key for r in routes) == ["GET /health", "GET /model", "POST /predict"]
+    assert {r.function_logical_id for r in routes} == {
+        lid for lid, res in template["Resources"].items()
+        if res["Type"] == "AWS::Lambda::Function" and "ApiFunction" in lid}
+    assert {(r.payload_version, r.authorization) for r in routes} == {("2.0", "AWS_IAM")}
+
+
+def test_a_route_without_a_lambda_integration_is_an_error_that_names_it():
+    template = {"Resources": {"R": {"Type": "AWS::ApiGatewayV2::Route",
+                                    "Properties": {"RouteKey": "GET /x", "Target": "integrations/abc"}}}}
+
+    with pytest.raises(RouteError, match=r"route R \(GET /x\) has no Lambda integration"):
+        routes_from_template(template)
