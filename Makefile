@@ -19,6 +19,7 @@ help:
 	@echo "make test   the test suite (unit, infra, e2e)"
 	@echo "make up     slipway local up: the app on the emulator until Ctrl-C"
 	@echo "make synth  npx cdk synth (aws-cdk@2)"
+	@echo "make bench  benchmarks against same-run baselines -> bench/results/"
 
 $(BIN)/.installed: pyproject.toml
 	@[ -n "$(PYTHON)" ] || { echo "no python3 >= 3.11 found" >&2; exit 1; }
@@ -42,6 +43,9 @@ test: env
 
 up: env
 	$(BIN)/slipway local up
+
+bench: env
+	$(BIN)/python -m bench
 
 synth: env
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk synth --quiet
