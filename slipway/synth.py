@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # What the synthesized templates depend on; anything else changing must not cost a synth.
-_INPUTS = ("app.py", "cdk.json", "stacks", "lambdas")
+_INPUTS = ("app.py", "cdk.json", "stacks", "lambdas", "slipway/jobs", "training/jobs")
 
 
 class SynthError(RuntimeError):
@@ -21,6 +21,8 @@ def _digest(project: Path, context: dict[str, object]) -> str:
     digest = hashlib.sha256(json.dumps(context, sort_keys=True).encode())
     for name in _INPUTS:
         root = project / name
+        if not root.exists():
+            continue
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in paths:
             if "__pycache__" in path.parts or path.suffix == ".pyc":
