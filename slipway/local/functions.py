@@ -1,28 +1,29 @@
 """Lambda functions run in this process: the deployed configuration, the project's own code.
 
-Each invocation runs with exactly the environment Lambda would give that function (its deployed
-variables plus the runtime's own), so handlers hold no local-only code. Invocations are serialized
-because the environment is process-wide. A cold start imports the handler's package afresh, so
+Each function runs on its own sandbox thread, one invocation at a time, seeing exactly the
+environment Lambda would give it (its deployed variables plus the runtime's own) through a
+per-thread os.environ, so handlers hold no local-only code. A cold start imports the handler's
+package afresh, so
 each function, like each Lambda sandbox, has its own module state (cached clients, loaded models)
 and shares none with another function or an earlier deployment.
 """
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
-import os
 import sys
 import threading
 import time
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-_ENVIRON_LOCK = threading.RLock()
+from slipway.local.environ import function_environment, use_for_this_thread
+
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -86,25 +87,6 @@ class Invocation:
         return self.error_type is not None
 
 
-# Host variables that would leak the developer's own AWS identity or config into a function.
-_HOST_PREFIXES_HIDDEN = ("AWS_", "SLIPWAY_", "POWERTOOLS_")
-
-
-@contextlib.contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
-    """Overlay rather than replace: the emulator's threads share this process and its settings."""
-    with _ENVIRON_LOCK:
-        saved = dict(os.environ)
-        for key in [k for k in os.environ if k.startswith(_HOST_PREFIXES_HIDDEN)]:
-            del os.environ[key]
-        os.environ.update(variables)
-        try:
-            yield
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-
-
 def _import_isolated(module_name: str, code_dir: Path) -> Any:
     """Import a handler module with fresh copies of its top-level package's modules.
 
@@ -143,19 +125,49 @@ class LocalFunction:
             **config.environment,
         }
         self._handler: Callable[[Any, Any], Any] | None = None
+        self._sandbox = self._new_sandbox()
+        self._sandbox_lock = threading.Lock()
+        self.cold_starts = 0
+
+    def _new_sandbox(self) -> ThreadPoolExecutor:
         # Lambda's runtime calls a handler from one thread, one event at a time, with an event loop
         # available (Mangum relies on it); a single worker thread per function reproduces that.
-        self._sandbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lambda-{config.name[:20]}",
-                                           initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()))
+        env = function_environment(self._env)
+
+        def start_sandbox() -> None:
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            use_for_this_thread(env)
+
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lambda-{self.config.name[:20]}",
+                                  initializer=start_sandbox)
 
     def _load(self) -> Callable[[Any, Any], Any]:
         if self._handler is None:
+            self.cold_starts += 1
             module_name, _, attribute = self.config.handler.rpartition(".")
             self._handler = getattr(_import_isolated(module_name, self.code_dir), attribute)
         return self._handler
 
-    def invoke(self, event: Any) -> Invocation:
-        return self._sandbox.submit(self._invoke, event).result()
+    def invoke(self, event: Any, *, timeout_s: float | None = None) -> Invocation:
+        """Invoke and wait at most the function's timeout (or a shorter caller's limit)."""
+        limit = min(self.config.timeout_s, timeout_s) if timeout_s else self.config.timeout_s
+        with self._sandbox_lock:
+            future = self._sandbox.submit(self._invoke, event)
+        try:
+            return future.result(timeout=limit)
+        except FutureTimeout:
+            if limit < self.config.timeout_s:
+                raise  # the caller gave up (API Gateway's 30 s), the function runs on
+            self._replace_sandbox()
+            return Invocation(error_type="Sandbox.Timedout",
+                              error_message=f"Task timed out after {self.config.timeout_s:.2f} seconds")
+
+    def _replace_sandbox(self) -> None:
+        """Lambda discards a timed-out sandbox; the next invocation is a cold start elsewhere."""
+        with self._sandbox_lock:
+            self._sandbox.shutdown(wait=False, cancel_futures=False)
+            self._sandbox = self._new_sandbox()
+            self._handler = None
 
     def close(self) -> None:
         self._sandbox.shutdown(wait=True)
@@ -163,16 +175,15 @@ class LocalFunction:
     def _invoke(self, event: Any) -> Invocation:
         context = LambdaContext(self.config.name, self.config.arn, self.config.memory_mb, self.config.timeout_s)
         started = time.perf_counter()
-        with _environment(self._env):
-            try:
-                payload = self._load()(event, context)
-            except Exception as error:  # a handler's error is data for the caller, as Lambda reports it
-                return Invocation(
-                    error_type=type(error).__name__,
-                    error_message=str(error),
-                    stack=tuple(traceback.format_exception(error)),
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    request_id=context.aws_request_id,
-                )
+        try:
+            payload = self._load()(event, context)
+        except Exception as error:  # a handler's error is data for the caller, as Lambda reports it
+            return Invocation(
+                error_type=type(error).__name__,
+                error_message=str(error),
+                stack=tuple(traceback.format_exception(error)),
+                duration_ms=(time.perf_counter() - started) * 1000,
+                request_id=context.aws_request_id,
+            )
         return Invocation(payload=payload, duration_ms=(time.perf_counter() - started) * 1000,
                           request_id=context.aws_request_id)

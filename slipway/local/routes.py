@@ -42,6 +42,22 @@ def _logical_id(value: Any) -> str | None:
     return None
 
 
+def function_behind(resources: dict[str, Any], logical_id: str | None) -> str | None:
+    """The function a reference reaches: the function itself, or through an alias or version."""
+    seen: set[str] = set()
+    while logical_id and logical_id not in seen:
+        seen.add(logical_id)
+        resource = resources.get(logical_id, {})
+        kind = resource.get("Type")
+        if kind == "AWS::Lambda::Function":
+            return logical_id
+        if kind in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+            logical_id = _logical_id(resource["Properties"].get("FunctionName"))
+        else:
+            return None
+    return None
+
+
 def routes_from_template(template: dict[str, Any]) -> list[Route]:
     resources = template.get("Resources", {})
     routes = []
@@ -53,9 +69,10 @@ def routes_from_template(template: dict[str, Any]) -> list[Route]:
         integration = resources.get(integration_id or "", {})
         if integration.get("Type") != "AWS::ApiGatewayV2::Integration":
             raise RouteError(f"route {logical_id} ({props.get('RouteKey')}) has no Lambda integration in the template")
-        function_id = _logical_id(integration["Properties"].get("IntegrationUri"))
-        if not function_id or resources.get(function_id, {}).get("Type") != "AWS::Lambda::Function":
-            raise RouteError(f"route {logical_id} integrates with {function_id!r}, which is not a Lambda function here")
+        function_id = function_behind(resources, _logical_id(integration["Properties"].get("IntegrationUri")))
+        if not function_id:
+            target = _logical_id(integration["Properties"].get("IntegrationUri"))
+            raise RouteError(f"route {logical_id} integrates with {target!r}, which is not a Lambda function here")
         routes.append(Route(
             route_key=props["RouteKey"],
             function_logical_id=function_id,

@@ -101,6 +101,10 @@ def _gateway(stacks: dict[str, DeployedStack], functions: dict[str, LocalFunctio
     return LocalApiGateway(routes, lambda function_id, event: functions[function_id].invoke(event), port=port).start()
 
 
+def unqualified(function_arn: str) -> str:
+    return ":".join(function_arn.split(":")[:7])
+
+
 def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[MappingPoller]:
     clients = Clients(target)
     by_arn = {f.config.arn: f for f in functions.values()}
@@ -111,14 +115,15 @@ def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[Map
         settings = MappingSettings.from_api(mapping)
         if not settings.stream_arn.startswith("arn:aws:kinesis:"):
             continue
-        function = by_arn.get(settings.function_arn)
+        # A mapping on an alias or version ("...:function:name:live") runs that function's code.
+        function = by_arn.get(unqualified(settings.function_arn))
         if function is None:
             raise LocalStackError(f"event source mapping {settings.uuid} targets {settings.function_arn}, "
                                   "which is not a function of this app")
         if mapping.get("State", "Enabled") != "Enabled":
             continue
         pollers.append(MappingPoller(settings, clients=clients, invoke=function.invoke,
-                                     role_arn=role_of[settings.function_arn]).start())
+                                     role_arn=role_of[function.config.arn]).start())
     return pollers
 
 

@@ -54,3 +54,49 @@ def test_a_handler_error_is_reported_as_data_like_lambdas_function_error(code_di
 
     assert (result.failed, result.error_type, result.error_message) == (True, "ValueError", "asked to fail")
     assert any("asked to fail" in line for line in result.stack)
+
+
+def test_a_function_running_past_its_timeout_fails_and_its_sandbox_is_replaced(code_dir):
+    (code_dir / "fnpkg" / "slow.py").write_text(
+        "import time\nSTARTS = []\n"
+        "def handler(event, context):\n"
+        "    STARTS.append(1)\n"
+        "    time.sleep(event['sleep'])\n"
+        "    return len(STARTS)\n")
+    config = FunctionConfig(name="slow", arn="arn:aws:lambda:us-east-1:123456789012:function:slow",
+                            handler="fnpkg.slow.handler", runtime="python3.12", memory_mb=128, timeout_s=1,
+                            environment={})
+    function = LocalFunction(config, code_dir=code_dir, runtime_env={})
+
+    timed_out = function.invoke({"sleep": 1.5})
+    after = function.invoke({"sleep": 0})
+
+    assert (timed_out.error_type, timed_out.error_message) == ("Sandbox.Timedout", "Task timed out after 1.00 seconds")
+    assert after.payload == 1  # a fresh sandbox: a cold start with its own module state
+    assert function.cold_starts == 2
+
+
+def test_two_functions_run_at_the_same_time_each_in_its_own_environment(code_dir):
+    import threading
+
+    (code_dir / "fnpkg" / "wait.py").write_text(
+        "import os, threading\nBARRIER = None\n"
+        "def handler(event, context):\n"
+        "    event['barrier'].wait(timeout=5)\n"
+        "    return os.environ['SETTING']\n")
+    barrier = threading.Barrier(2)
+    functions = []
+    for name, setting in (("a", "A"), ("b", "B")):
+        config = FunctionConfig(name=name, arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+                                handler="fnpkg.wait.handler", runtime="python3.12", memory_mb=128, timeout_s=5,
+                                environment={"SETTING": setting})
+        functions.append(LocalFunction(config, code_dir=code_dir, runtime_env={}))
+    results = {}
+    threads = [threading.Thread(target=lambda f=f: results.setdefault(f.config.name, f.invoke({"barrier": barrier})))
+               for f in functions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert {name: r.payload for name, r in results.items()} == {"a": "A", "b": "B"}
