@@ -20,6 +20,8 @@ import orjson
 
 from slipway.aws import AwsTarget, Clients
 from slipway.local.assembly import FileAsset, StackArtifact
+from slipway.local.gaps import apply_bucket_gaps
+from slipway.local.intrinsics import StackContext
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,13 @@ def strip_unreadable_outputs(template: dict[str, Any], skipped_types: frozenset[
 
 
 class Deployer:
-    def __init__(self, target: AwsTarget, *, skipped_types: frozenset[str] = frozenset(), cache_dir: Path) -> None:
+    def __init__(self, target: AwsTarget, *, skipped_types: frozenset[str] = frozenset(), cache_dir: Path,
+                 fill_property_gaps: bool = False) -> None:
         self.target = target
         self.clients = Clients(target)
         self.skipped_types = skipped_types
         self.cache_dir = cache_dir
+        self.fill_property_gaps = fill_property_gaps
 
     def bootstrap(self, stacks: list[StackArtifact]) -> None:
         """What `cdk bootstrap` provides that templates reference: the version parameter and asset bucket."""
@@ -141,11 +145,18 @@ class Deployer:
             raise DeployError(stack.name, f"ended in {status}: {self._failure_reasons(stack.name)}")
         description = cfn.describe_stacks(StackName=stack.name)["Stacks"][0]
         resources = cfn.describe_stack_resources(StackName=stack.name)["StackResources"]
+        physical_ids = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources
+                        if r.get("LogicalResourceId")}
+        if self.fill_property_gaps:
+            exports = {e["Name"]: e["Value"] for e in cfn.list_exports().get("Exports", [])}
+            context = StackContext(resources=stack.template.get("Resources", {}), physical_ids=physical_ids,
+                                   exports=exports, region=self.target.region, account_id=self.target.account_id)
+            adjustments += apply_bucket_gaps(self.clients, context)
         return DeployedStack(
             name=stack.name,
             template=stack.template,
             outputs={o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])},
-            physical_ids={r.get("LogicalResourceId", ""): r.get("PhysicalResourceId", "") for r in resources},
+            physical_ids=physical_ids,
             adjustments=adjustments,
         )
 

@@ -63,12 +63,15 @@ class MotoEmulator:
         )
 
     def detach_stream_triggers(self) -> int:
-        """Stop moto invoking mapped functions itself, once per record and through docker.
+        """Stop moto invoking mapped functions itself, through docker, as records and messages arrive.
 
-        Slipway's poller is the event source mapping here (batches, retries, bisect, checkpoints);
-        the mappings stay listed in moto's Lambda API, only moto's shortcut on PutRecord goes.
+        Slipway's pollers are the event source mappings here (batches, retries, bisect,
+        checkpoints, partial batch responses); the mappings stay listed in moto's Lambda API, only
+        moto's shortcut on PutRecord / SendMessage goes (for SQS it would also receive, and so
+        hide, the messages).
         """
         from moto.kinesis.models import kinesis_backends
+        from moto.sqs.models import sqs_backends
 
         detached = 0
         for account_backends in kinesis_backends.values():
@@ -76,6 +79,11 @@ class MotoEmulator:
                 for stream in backend.streams.values():
                     detached += len(stream.lambda_event_source_mappings)
                     stream.lambda_event_source_mappings.clear()
+        for account_backends in sqs_backends.values():
+            for backend in account_backends.values():
+                for queue in backend.queues.values():
+                    detached += len(queue.lambda_event_source_mappings)
+                    queue.lambda_event_source_mappings.clear()
         return detached
 
     def stop(self) -> None:

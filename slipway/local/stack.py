@@ -21,6 +21,7 @@ from slipway.local.functions import FunctionConfig, LocalFunction
 from slipway.local.gateway import LocalApiGateway
 from slipway.local.kinesis_poller import MappingPoller, MappingSettings
 from slipway.local.routes import routes_from_template
+from slipway.local.sqs_poller import SqsMappingSettings, SqsPoller
 from slipway.synth import synthesize
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class LocalDeployment:
     stacks: dict[str, DeployedStack]
     functions: dict[str, LocalFunction]  # "<stack>/<logical id>" -> function
     gateway: LocalApiGateway | None = None
-    pollers: list[MappingPoller] = field(default_factory=list)
+    pollers: list[MappingPoller | SqsPoller] = field(default_factory=list)
     emulator: MotoEmulator | None = None
 
     @property
@@ -105,25 +106,28 @@ def unqualified(function_arn: str) -> str:
     return ":".join(function_arn.split(":")[:7])
 
 
-def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[MappingPoller]:
+def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[MappingPoller | SqsPoller]:
     clients = Clients(target)
     by_arn = {f.config.arn: f for f in functions.values()}
-    role_of = {f.config.arn: clients("lambda").get_function_configuration(FunctionName=f.config.name)["Role"]
-               for f in functions.values()}
-    pollers = []
+    pollers: list[MappingPoller | SqsPoller] = []
     for mapping in clients("lambda").list_event_source_mappings()["EventSourceMappings"]:
-        settings = MappingSettings.from_api(mapping)
-        if not settings.stream_arn.startswith("arn:aws:kinesis:"):
-            continue
         # A mapping on an alias or version ("...:function:name:live") runs that function's code.
-        function = by_arn.get(unqualified(settings.function_arn))
+        function = by_arn.get(unqualified(mapping["FunctionArn"]))
         if function is None:
-            raise LocalStackError(f"event source mapping {settings.uuid} targets {settings.function_arn}, "
+            raise LocalStackError(f"event source mapping {mapping['UUID']} targets {mapping['FunctionArn']}, "
                                   "which is not a function of this app")
         if mapping.get("State", "Enabled") != "Enabled":
             continue
-        pollers.append(MappingPoller(settings, clients=clients, invoke=function.invoke,
-                                     role_arn=role_of[function.config.arn]).start())
+        source = mapping["EventSourceArn"]
+        if source.startswith("arn:aws:kinesis:"):
+            role = clients("lambda").get_function_configuration(FunctionName=function.config.name)["Role"]
+            pollers.append(MappingPoller(MappingSettings.from_api(mapping), clients=clients, invoke=function.invoke,
+                                         role_arn=role).start())
+        elif source.startswith("arn:aws:sqs:"):
+            pollers.append(SqsPoller(SqsMappingSettings.from_api(mapping), clients=clients,
+                                     invoke=function.invoke).start())
+        else:
+            log.warning("event source mapping %s reads %s, which Slipway does not poll locally", mapping["UUID"], source)
     return pollers
 
 
@@ -137,7 +141,8 @@ def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_po
     emulator = MotoEmulator()
     target = emulator.start()
     try:
-        deployer = Deployer(target, skipped_types=MOTO_SKIPS_RESOURCE_TYPES, cache_dir=project / ".slipway" / "zips")
+        deployer = Deployer(target, skipped_types=MOTO_SKIPS_RESOURCE_TYPES, cache_dir=project / ".slipway" / "zips",
+                            fill_property_gaps=True)
         stacks = deployer.deploy(read_assembly(assembly))
         emulator.detach_stream_triggers()
         for stack in stacks.values():

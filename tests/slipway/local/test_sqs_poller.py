@@ -1,0 +1,118 @@
+"""SQS event source mapping rules (AWS Lambda Developer Guide, "Using Lambda with Amazon SQS":
+batching, deleting processed messages, partial batch responses, visibility timeout and redrive)."""
+from __future__ import annotations
+
+import itertools
+
+import orjson
+import pytest
+
+from slipway.local.functions import Invocation
+from slipway.local.sqs_poller import SqsMappingSettings, SqsPoller
+
+pytestmark = pytest.mark.e2e
+_names = itertools.count()
+
+
+@pytest.fixture
+def queue(clients):
+    name = f"requests-{next(_names)}"
+    dlq_url = clients("sqs").create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = clients("sqs").get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = clients("sqs").create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": "0",
+        "RedrivePolicy": orjson.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}).decode()})["QueueUrl"]
+    arn = clients("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn, dlq_url
+
+
+def _poller(clients, arn, respond, *, report=True, batch_size=10):
+    seen = []
+
+    def invoke(event):
+        bodies = [r["body"] for r in event["Records"]]
+        seen.append(bodies)
+        try:
+            return Invocation(payload=respond(event["Records"]))
+        except Exception as error:
+            return Invocation(error_type=type(error).__name__, error_message=str(error))
+
+    settings = SqsMappingSettings(uuid="esm", queue_arn=arn, function_arn="arn:aws:lambda:us-east-1:123456789012:"
+                                  "function:batch", batch_size=batch_size, batching_window_s=0,
+                                  report_item_failures=report)
+    return SqsPoller(settings, clients=clients, invoke=invoke, wait_s=0), seen
+
+
+def _send(clients, url, bodies):
+    for body in bodies:
+        clients("sqs").send_message(QueueUrl=url, MessageBody=body)
+
+
+def _depth(clients, url) -> int:
+    attributes = clients("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(v) for v in attributes["Attributes"].values())
+
+
+def test_a_successful_batch_is_deleted_from_the_queue(clients, queue):
+    url, arn, _ = queue
+    _send(clients, url, ["a", "b", "c"])
+    poller, seen = _poller(clients, arn, lambda records: None)
+
+    poller.process(poller.next_batch())
+
+    assert sorted(seen[0]) == ["a", "b", "c"]
+    assert _depth(clients, url) == 0
+
+
+def test_with_report_batch_item_failures_only_the_reported_messages_stay(clients, queue):
+    url, arn, _ = queue
+    _send(clients, url, ["ok-1", "bad", "ok-2"])
+    poller, _ = _poller(clients, arn, lambda records: {"batchItemFailures": [
+        {"itemIdentifier": r["messageId"]} for r in records if r["body"] == "bad"]})
+
+    poller.process(poller.next_batch())
+
+    remaining = clients("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in remaining] == ["bad"]
+
+
+def test_a_function_error_deletes_nothing_and_redrive_moves_the_batch_to_the_dead_letter_queue(clients, queue):
+    url, arn, dlq_url = queue
+    _send(clients, url, ["x"])
+    poller, seen = _poller(clients, arn, lambda records: (_ for _ in ()).throw(RuntimeError("down")))
+
+    for _ in range(3):
+        batch = poller.next_batch()
+        if batch:
+            poller.process(batch)
+
+    assert seen == [["x"], ["x"]]  # maxReceiveCount 2, then SQS redrives it
+    moved = clients("sqs").receive_message(QueueUrl=dlq_url)["Messages"]
+    assert [m["Body"] for m in moved] == ["x"]
+
+
+def test_a_malformed_item_identifier_fails_the_whole_batch(clients, queue):
+    url, arn, _ = queue
+    _send(clients, url, ["a", "b"])
+    poller, _ = _poller(clients, arn, lambda records: {"batchItemFailures": [{"itemIdentifier": "not-an-id"}]})
+
+    poller.process(poller.next_batch())
+
+    assert _depth(clients, url) == 2
+
+
+def test_the_event_has_the_documented_record_fields(clients, queue):
+    url, arn, _ = queue
+    _send(clients, url, ["payload"])
+    poller, _ = _poller(clients, arn, lambda records: None)
+    events = []
+    poller.invoke = lambda event: (events.append(event), Invocation(payload=None))[1]
+
+    poller.process(poller.next_batch())
+
+    record = events[0]["Records"][0]
+    assert set(record) == {"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
+                           "eventSource", "eventSourceARN", "awsRegion"}
+    assert (record["eventSource"], record["eventSourceARN"], record["body"]) == ("aws:sqs", arn, "payload")
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
