@@ -62,6 +62,45 @@ Ctrl-C stops it.""", flush=True)
     return 0
 
 
+def _local_report(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from slipway.local.assembly import read_assembly
+    from slipway.local.capabilities import moto_supports, render_table, report
+    from slipway.synth import synthesize
+
+    stacks = read_assembly(synthesize(args.project))
+    rows = report({s.name: s.template for s in stacks}, backend_supports=moto_supports)
+    print(json.dumps([asdict(r) for r in rows], indent=2) if args.json else render_table(rows))
+    return 0
+
+
+def _local_invoke(args: argparse.Namespace) -> int:
+    import json
+
+    from slipway.local.stack import LocalStackError, deploy_local
+    from slipway.promote import promote
+
+    event = json.loads(args.event.read_text()) if str(args.event) != "-" else json.load(sys.stdin)
+    with deploy_local(args.project, start_gateway=False, start_pollers=False) as deployment:
+        if args.model:
+            promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
+                    pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
+        try:
+            function = deployment.function(args.function)
+        except LocalStackError as error:
+            print(error, file=sys.stderr)
+            return 2
+        result = function.invoke(event)
+    if result.failed:
+        print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message,
+                          "stackTrace": list(result.stack)}, indent=2))
+        return 1
+    print(json.dumps(result.payload, indent=2, default=str))
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser("demo", help="train, deploy locally, and predict over HTTP and Kinesis")
     demo.add_argument("--records", type=int, default=1000)
@@ -73,3 +112,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     up.add_argument("--port", type=int, default=3000, help="local API Gateway port (0: any free port)")
     up.add_argument("--model", type=Path, help="a model.tar.gz to promote once the stack is up")
     up.set_defaults(run=_local_up)
+
+    report = local.add_parser("report", help="every resource of the synthesized app: emulated, run by Slipway, or not")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(run=_local_report)
+
+    invoke = local.add_parser("invoke", help="invoke one function of the locally deployed app with an event file")
+    invoke.add_argument("function", help="logical id (or a unique part of it) or the deployed function name")
+    invoke.add_argument("--event", type=Path, required=True, help="event JSON file, or - for stdin")
+    invoke.add_argument("--model", type=Path, help="a model.tar.gz to promote before invoking")
+    invoke.set_defaults(run=_local_invoke)

@@ -19,8 +19,8 @@ from typing import Any
 import orjson
 
 from slipway.aws import AwsTarget, Clients
+from slipway.local.adapters import BackendAdapter
 from slipway.local.assembly import FileAsset, StackArtifact
-from slipway.local.gaps import apply_bucket_gaps
 from slipway.local.intrinsics import StackContext
 
 log = logging.getLogger(__name__)
@@ -66,26 +66,12 @@ def _zip_directory(source: Path, cache_dir: Path, asset_id: str) -> Path:
     return archive
 
 
-def strip_unreadable_outputs(template: dict[str, Any], skipped_types: frozenset[str]) -> list[str]:
-    """Drop outputs that read attributes of resources the backend does not create (moto answers 500)."""
-    skipped = {lid for lid, res in template.get("Resources", {}).items() if res.get("Type") in skipped_types}
-    removed = []
-    for name, output in list(template.get("Outputs", {}).items()):
-        text = orjson.dumps(output).decode()
-        if any(f'"{lid}"' in text for lid in skipped):
-            del template["Outputs"][name]
-            removed.append(f"output {name} dropped: it reads a resource the backend does not create")
-    return removed
-
-
 class Deployer:
-    def __init__(self, target: AwsTarget, *, skipped_types: frozenset[str] = frozenset(), cache_dir: Path,
-                 fill_property_gaps: bool = False) -> None:
+    def __init__(self, target: AwsTarget, *, adapter: BackendAdapter, cache_dir: Path) -> None:
         self.target = target
         self.clients = Clients(target)
-        self.skipped_types = skipped_types
+        self.adapter = adapter
         self.cache_dir = cache_dir
-        self.fill_property_gaps = fill_property_gaps
 
     def bootstrap(self, stacks: list[StackArtifact]) -> None:
         """What `cdk bootstrap` provides that templates reference: the version parameter and asset bucket."""
@@ -121,7 +107,7 @@ class Deployer:
     def _deploy_stack(self, stack: StackArtifact, timeout_s: float) -> DeployedStack:
         cfn = self.clients("cloudformation")
         template = stack.template
-        adjustments = strip_unreadable_outputs(template, self.skipped_types)
+        adjustments = self.adapter.prepare(template)
         body = orjson.dumps(template).decode()
         source: dict[str, str]
         if len(body) <= _TEMPLATE_BODY_LIMIT:
@@ -147,11 +133,10 @@ class Deployer:
         resources = cfn.describe_stack_resources(StackName=stack.name)["StackResources"]
         physical_ids = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources
                         if r.get("LogicalResourceId")}
-        if self.fill_property_gaps:
-            exports = {e["Name"]: e["Value"] for e in cfn.list_exports().get("Exports", [])}
-            context = StackContext(resources=stack.template.get("Resources", {}), physical_ids=physical_ids,
-                                   exports=exports, region=self.target.region, account_id=self.target.account_id)
-            adjustments += apply_bucket_gaps(self.clients, context)
+        exports = {e["Name"]: e["Value"] for e in cfn.list_exports().get("Exports", [])}
+        context = StackContext(resources=stack.template.get("Resources", {}), physical_ids=physical_ids,
+                               exports=exports, region=self.target.region, account_id=self.target.account_id)
+        adjustments += self.adapter.complete(self.clients, context)
         return DeployedStack(
             name=stack.name,
             template=stack.template,

@@ -11,18 +11,6 @@ from slipway.aws import AwsTarget
 
 log = logging.getLogger(__name__)
 
-# moto's CloudFormation creates these without running them, or skips them; Slipway covers the gap.
-MOTO_SKIPS_RESOURCE_TYPES = frozenset({
-    "AWS::ApiGatewayV2::Api",
-    "AWS::ApiGatewayV2::Stage",
-    "AWS::ApiGatewayV2::Route",
-    "AWS::ApiGatewayV2::Integration",
-    "AWS::ApiGatewayV2::Authorizer",
-    "AWS::S3::BucketPolicy",
-    "AWS::SQS::QueuePolicy",
-})
-
-
 class EmulatorError(RuntimeError):
     pass
 

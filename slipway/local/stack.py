@@ -16,7 +16,7 @@ from typing import Any
 from slipway.aws import AwsTarget, Clients
 from slipway.local.assembly import read_assembly
 from slipway.local.deployer import DeployedStack, Deployer
-from slipway.local.emulator import MOTO_SKIPS_RESOURCE_TYPES, MotoEmulator
+from slipway.local.backends import backend as make_backend
 from slipway.local.functions import FunctionConfig, LocalFunction
 from slipway.local.gateway import LocalApiGateway
 from slipway.local.kinesis_poller import MappingPoller, MappingSettings
@@ -39,7 +39,7 @@ class LocalDeployment:
     functions: dict[str, LocalFunction]  # "<stack>/<logical id>" -> function
     gateway: LocalApiGateway | None = None
     pollers: list[MappingPoller | SqsPoller] = field(default_factory=list)
-    emulator: MotoEmulator | None = None
+    backend: Any = None
 
     @property
     def clients(self) -> Clients:
@@ -50,6 +50,18 @@ class LocalDeployment:
             if name in stack.outputs:
                 return stack.outputs[name]
         raise LocalStackError(f"no stack has an output named {name!r}")
+
+    def function(self, name: str) -> LocalFunction:
+        """A function by its deployed name, its logical id, or a unique part of the logical id."""
+        for key, function in self.functions.items():
+            if name in (function.config.name, key, key.split("/", 1)[1]):
+                return function
+        matches = [f for key, f in self.functions.items() if name.lower() in key.lower()]
+        if len(matches) == 1:
+            return matches[0]
+        known = ", ".join(sorted(key.split("/", 1)[1] for key in self.functions))
+        problem = "matches several functions" if matches else "matches no function"
+        raise LocalStackError(f"{name!r} {problem}; the app's functions are: {known}")
 
     @property
     def api_url(self) -> str:
@@ -64,8 +76,8 @@ class LocalDeployment:
             self.gateway.stop()
         for function in self.functions.values():
             function.close()
-        if self.emulator is not None:
-            self.emulator.stop()
+        if self.backend is not None:
+            self.backend.stop()
 
     def __enter__(self) -> "LocalDeployment":
         return self
@@ -132,29 +144,28 @@ def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[Map
 
 
 def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_port: int = 0,
-                 start_pollers: bool = True) -> LocalDeployment:
-    """Start the emulator, deploy the synthesized app to it and host its functions here."""
+                 start_gateway: bool = True, start_pollers: bool = True, target: str = "moto") -> LocalDeployment:
+    """Deploy the synthesized app to a backend (embedded moto, or LocalStack) and host its functions here."""
     warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     assembly = synthesize(project, context=context)
-    emulator = MotoEmulator()
-    target = emulator.start()
+    backend = make_backend(target)
+    aws = backend.start()
     try:
-        deployer = Deployer(target, skipped_types=MOTO_SKIPS_RESOURCE_TYPES, cache_dir=project / ".slipway" / "zips",
-                            fill_property_gaps=True)
+        deployer = Deployer(aws, adapter=backend.adapter, cache_dir=project / ".slipway" / "zips")
         stacks = deployer.deploy(read_assembly(assembly))
-        emulator.detach_stream_triggers()
         for stack in stacks.values():
             for note in stack.adjustments:
                 log.info("%s: %s", stack.name, note)
-        functions = _host_functions(project, target, stacks)
-        deployment = LocalDeployment(project=project, target=target, stacks=stacks, functions=functions,
-                                     emulator=emulator)
-        deployment.gateway = _gateway(stacks, functions, api_port)
+        functions = _host_functions(project, aws, stacks)
+        deployment = LocalDeployment(project=project, target=aws, stacks=stacks, functions=functions, backend=backend)
+        if start_gateway:
+            deployment.gateway = _gateway(stacks, functions, api_port)
         if start_pollers:
-            deployment.pollers = _pollers(target, functions)
+            deployment.pollers = _pollers(aws, functions)
+        backend.detach_triggers(aws)
         return deployment
     except BaseException:
-        emulator.stop()
+        backend.stop()
         raise

@@ -5,8 +5,7 @@ import json
 import pytest
 
 from slipway.local.assembly import AssemblyError, read_assembly
-from slipway.local.deployer import strip_unreadable_outputs
-from slipway.local.emulator import MOTO_SKIPS_RESOURCE_TYPES
+from slipway.local.adapters import LocalStackAdapter, MotoAdapter, strip_unreadable_outputs
 
 
 def test_the_assembly_lists_stacks_after_their_dependencies_with_their_assets(assembly):
@@ -28,7 +27,36 @@ def test_a_directory_that_is_not_an_assembly_is_named_in_the_error(tmp_path):
 def test_outputs_reading_resources_the_backend_skips_are_dropped_and_reported(assembly):
     template = json.loads((assembly / "SlipwayInference.template.json").read_text())
 
-    notes = strip_unreadable_outputs(template, MOTO_SKIPS_RESOURCE_TYPES)
+    notes = strip_unreadable_outputs(template, MotoAdapter.skipped_types)
 
     assert notes == ["output ApiUrl dropped: it reads a resource the backend does not create"]
     assert "ApiUrl" not in template["Outputs"] and "ApiFunctionName" in template["Outputs"]
+
+
+def test_for_moto_references_to_an_alias_use_its_function_and_the_alias_is_created_afterwards():
+    template = {"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {}},
+        "Live": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}, "Name": "live",
+                                                              "FunctionVersion": "1"}},
+        "Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Live"}}},
+    }, "Outputs": {"Alias": {"Value": {"Ref": "Live"}}}}
+
+    notes = MotoAdapter().prepare(template)
+
+    assert template["Resources"]["Mapping"]["Properties"]["FunctionName"] == {"Fn::GetAtt": ["Fn", "Arn"]}
+    assert template["Outputs"]["Alias"]["Value"] == {"Fn::GetAtt": ["Fn", "Arn"]}
+    assert notes == ["alias Live: references use function Fn; the alias is created after deploy"]
+
+
+def test_for_localstack_http_api_resources_and_their_dependants_are_left_to_the_local_gateway(assembly):
+    template = json.loads((assembly / "SlipwayInference.template.json").read_text())
+    kinds_before = {r["Type"] for r in template["Resources"].values()}
+
+    notes = LocalStackAdapter().prepare(template)
+
+    kinds_after = {r["Type"] for r in template["Resources"].values()}
+    assert "AWS::ApiGatewayV2::Route" in kinds_before
+    assert not any(kind.startswith("AWS::ApiGatewayV2::") for kind in kinds_after)
+    assert "AWS::Lambda::Function" in kinds_after
+    assert not any("HttpApi" in lid and "Permission" in lid for lid in template["Resources"])
+    assert any("served by Slipway's local gateway" in note for note in notes)
