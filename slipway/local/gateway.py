@@ -1,9 +1,11 @@
-"""A local API Gateway: a real HTTP server on loopback that turns each request into the event the
-route's payload format defines (HTTP API 2.0) and calls the integrated function.
+"""A local API Gateway: a real HTTP server on loopback per API that turns each request into the
+event the route's payload format defines (2.0 for HTTP APIs, 1.0 for REST APIs and HTTP APIs set
+to 1.0) and calls the integrated function.
 
 Limits enforced as API Gateway documents them: a 10 MB request payload (413), Lambda's 6 MB
-synchronous payload (413 for requests, 502 for responses), and 502 for a malformed function response.
-IAM and JWT authorization are recorded on each route but not verified locally.
+synchronous payload (413 for requests, 502 for responses), a 502 for a failed or malformed
+function response, and the integration timeout (30 s for HTTP APIs: 503; 29 s for REST: 504).
+IAM, JWT and Cognito authorization are recorded on each route but not verified locally.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from slipway.local.functions import Invocation
+from slipway.local.payload_v1 import http_v1_event, http_v1_response
 from slipway.local.routes import Route, match
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,8 @@ LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml",
                "application/x-www-form-urlencoded")
 
-Invoker = Callable[[str, dict[str, Any]], Invocation]  # (function logical id, event) -> result
+# (function logical id, event, integration timeout in s) -> result; raises TimeoutError past it
+Invoker = Callable[[str, dict[str, Any], float], Invocation]
 
 
 def _is_text(content_type: str) -> bool:
@@ -114,6 +118,12 @@ def http_v2_response(invocation: Invocation) -> tuple[int, list[tuple[str, str]]
     return status, headers, raw
 
 
+def _timeout_response(route: Route) -> tuple[int, list[tuple[str, str]], bytes]:
+    if route.api_kind == "rest":
+        return _gateway_error(504, "Endpoint request timed out")
+    return _gateway_error(503, "Service Unavailable")
+
+
 def _gateway_error(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
     return status, [("content-type", "application/json")], orjson.dumps({"message": message})
 
@@ -152,12 +162,18 @@ class LocalApiGateway:
         route, parameters = found
         if len(body) > LAMBDA_SYNC_PAYLOAD_BYTES:
             return _gateway_error(413, "Request Entity Too Large")
-        event = http_v2_event(route, method=method, raw_path=parts.path, raw_query=parts.query, headers=headers,
-                              body=body, path_parameters=parameters, source_ip=source_ip, api_id=self.api_id,
-                              account_id=self.account_id)
+        build, respond = (http_v2_event, http_v2_response) if route.payload_version == "2.0" else \
+            (http_v1_event, http_v1_response)
+        event = build(route, method=method, raw_path=parts.path, raw_query=parts.query, headers=headers,
+                      body=body, path_parameters=parameters, source_ip=source_ip, api_id=self.api_id,
+                      account_id=self.account_id)
         if len(orjson.dumps(event)) > LAMBDA_SYNC_PAYLOAD_BYTES:
             return _gateway_error(413, "Request Entity Too Large")
-        return http_v2_response(self.invoke(route.function_logical_id, event))
+        try:
+            invocation = self.invoke(route.function_logical_id, event, route.timeout_ms / 1000)
+        except TimeoutError:
+            return _timeout_response(route)
+        return respond(invocation)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self

@@ -14,9 +14,11 @@ class RouteError(ValueError):
 class Route:
     route_key: str  # "POST /predict", "ANY /{proxy+}", "$default"
     function_logical_id: str
-    payload_version: str
-    authorization: str  # NONE | AWS_IAM | JWT | CUSTOM
+    payload_version: str  # "2.0" or "1.0" (REST APIs and HTTP APIs configured for 1.0)
+    authorization: str  # NONE | AWS_IAM | JWT | CUSTOM | COGNITO_USER_POOLS
     api_logical_id: str
+    api_kind: str = "http"  # "http" (API Gateway v2) or "rest" (v1)
+    timeout_ms: int = 30_000  # the integration's timeout
 
     @property
     def method(self) -> str:
@@ -37,7 +39,7 @@ def _logical_id(value: Any) -> str | None:
         if "Fn::Join" in value:
             for part in value["Fn::Join"][1]:
                 found = _logical_id(part)
-                if found:
+                if found and not found.startswith("AWS::"):  # skip pseudo parameters
                     return found
     return None
 
@@ -79,6 +81,47 @@ def routes_from_template(template: dict[str, Any]) -> list[Route]:
             payload_version=integration["Properties"].get("PayloadFormatVersion", "2.0"),
             authorization=props.get("AuthorizationType", "NONE"),
             api_logical_id=_logical_id(props.get("ApiId")) or "",
+            timeout_ms=int(integration["Properties"].get("TimeoutInMillis", 30_000)),
+        ))
+    return routes + rest_routes_from_template(template)
+
+
+def _rest_path(resources: dict[str, Any], resource_ref: Any) -> str:
+    """A REST API resource's full path, from its PathPart chain up to the API's root."""
+    parts = []
+    logical_id = _logical_id(resource_ref)
+    while logical_id and resources.get(logical_id, {}).get("Type") == "AWS::ApiGateway::Resource":
+        props = resources[logical_id]["Properties"]
+        parts.append(props["PathPart"])
+        logical_id = _logical_id(props.get("ParentId"))
+    return "/" + "/".join(reversed(parts))
+
+
+def rest_routes_from_template(template: dict[str, Any]) -> list[Route]:
+    """REST API (v1) methods with Lambda proxy integrations, as routes with payload format 1.0."""
+    resources = template.get("Resources", {})
+    routes = []
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::ApiGateway::Method":
+            continue
+        props = resource["Properties"]
+        integration = props.get("Integration") or {}
+        if integration.get("Type") != "AWS_PROXY":
+            if props.get("HttpMethod") != "OPTIONS":
+                raise RouteError(f"method {logical_id} has a {integration.get('Type')} integration; only Lambda "
+                                 "proxy integrations are served locally")
+            continue
+        function_id = function_behind(resources, _logical_id(integration.get("Uri")))
+        if not function_id:
+            raise RouteError(f"method {logical_id} does not integrate with a Lambda function of this template")
+        routes.append(Route(
+            route_key=f"{props['HttpMethod']} {_rest_path(resources, props.get('ResourceId'))}",
+            function_logical_id=function_id,
+            payload_version="1.0",
+            authorization=props.get("AuthorizationType", "NONE"),
+            api_logical_id=_logical_id(props.get("RestApiId")) or "",
+            api_kind="rest",
+            timeout_ms=int(integration.get("TimeoutInMillis", 29_000)),
         ))
     return routes
 

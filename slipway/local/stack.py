@@ -37,7 +37,7 @@ class LocalDeployment:
     target: AwsTarget
     stacks: dict[str, DeployedStack]
     functions: dict[str, LocalFunction]  # "<stack>/<logical id>" -> function
-    gateway: LocalApiGateway | None = None
+    gateways: dict[str, LocalApiGateway] = field(default_factory=dict)  # "<stack>/<api logical id>" -> gateway
     pollers: list[MappingPoller | SqsPoller] = field(default_factory=list)
     backend: Any = None
 
@@ -65,15 +65,16 @@ class LocalDeployment:
 
     @property
     def api_url(self) -> str:
-        if self.gateway is None:
-            raise LocalStackError("the deployed app has no HTTP API routes")
-        return self.gateway.url
+        """The endpoint of the app's API (the first, when it has several: see `gateways`)."""
+        if not self.gateways:
+            raise LocalStackError("the deployed app has no API routes")
+        return next(iter(self.gateways.values())).url
 
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()
-        if self.gateway is not None:
-            self.gateway.stop()
+        for gateway in self.gateways.values():
+            gateway.stop()
         for function in self.functions.values():
             function.close()
         if self.backend is not None:
@@ -102,16 +103,28 @@ def _host_functions(project: Path, target: AwsTarget, stacks: dict[str, Deployed
     return functions
 
 
-def _gateway(stacks: dict[str, DeployedStack], functions: dict[str, LocalFunction], port: int) -> LocalApiGateway | None:
-    routes = [dataclasses.replace(route, function_logical_id=f"{stack.name}/{route.function_logical_id}")
-              for stack in stacks.values() for route in routes_from_template(stack.template)]
-    if not routes:
-        return None
-    unenforced = sorted({r.authorization for r in routes} - {"NONE"})
+def _gateways(stacks: dict[str, DeployedStack], functions: dict[str, LocalFunction],
+              port: int) -> dict[str, LocalApiGateway]:
+    """One local endpoint per API in the templates, as each has its own in AWS."""
+    by_api: dict[str, list] = {}
+    for stack in stacks.values():
+        for route in routes_from_template(stack.template):
+            key = f"{stack.name}/{route.api_logical_id}"
+            qualified = dataclasses.replace(route, function_logical_id=f"{stack.name}/{route.function_logical_id}")
+            by_api.setdefault(key, []).append(qualified)
+    unenforced = sorted({r.authorization for routes in by_api.values() for r in routes} - {"NONE"})
     if unenforced:
         log.warning("local API Gateway does not verify %s authorization; requests pass unsigned",
                     " or ".join(unenforced))
-    return LocalApiGateway(routes, lambda function_id, event: functions[function_id].invoke(event), port=port).start()
+
+    def invoke(function_id: str, event: dict[str, Any], timeout_s: float):
+        return functions[function_id].invoke(event, timeout_s=timeout_s)
+
+    gateways = {}
+    for index, (key, routes) in enumerate(sorted(by_api.items())):
+        gateways[key] = LocalApiGateway(routes, invoke, api_id=key.split("/", 1)[1][:10].lower(),
+                                        port=port if index == 0 else 0).start()
+    return gateways
 
 
 def unqualified(function_arn: str) -> str:
@@ -161,7 +174,7 @@ def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_po
         functions = _host_functions(project, aws, stacks)
         deployment = LocalDeployment(project=project, target=aws, stacks=stacks, functions=functions, backend=backend)
         if start_gateway:
-            deployment.gateway = _gateway(stacks, functions, api_port)
+            deployment.gateways = _gateways(stacks, functions, api_port)
         if start_pollers:
             deployment.pollers = _pollers(aws, functions)
         backend.detach_triggers(aws)

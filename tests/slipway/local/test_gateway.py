@@ -78,7 +78,7 @@ def test_a_function_error_a_malformed_or_an_oversized_response_is_a_502(invocati
 def test_over_real_http_a_request_reaches_the_function_as_an_event_and_its_response_comes_back():
     seen = []
 
-    def invoke(function_id, event):
+    def invoke(function_id, event, timeout_s):
         seen.append((function_id, event))
         return Invocation(payload={"statusCode": 200, "headers": {"content-type": "application/json"},
                                    "body": event["body"]})
@@ -106,3 +106,49 @@ def test_a_request_over_lambdas_6_mb_payload_limit_is_refused_with_413_before_th
     status, _, body = gateway.handle("POST", "/predict", [], b"x" * (LAMBDA_SYNC_PAYLOAD_BYTES + 1), "127.0.0.1")
 
     assert (status, orjson.loads(body)) == (413, {"message": "Request Entity Too Large"})
+
+
+REST_ROUTE = Route(route_key="GET /models/{name}", function_logical_id="Fn", payload_version="1.0",
+                   authorization="AWS_IAM", api_logical_id="RestApi", api_kind="rest", timeout_ms=29_000)
+
+
+def test_a_rest_route_gets_a_payload_1_0_event_with_single_and_multi_value_maps():
+    seen = []
+    gateway = LocalApiGateway([REST_ROUTE], lambda fid, event, timeout: (seen.append(event), Invocation(
+        payload={"statusCode": 200, "multiValueHeaders": {"x-v": ["1", "2"]}, "body": "ok"}))[1])
+
+    status, headers, body = gateway.handle("GET", "/models/iris?tag=a&tag=b", [("X-H", "1"), ("X-H", "2")], b"",
+                                           "127.0.0.1")
+
+    event = seen[0]
+    assert (status, body, [v for k, v in headers if k == "x-v"]) == (200, b"ok", ["1", "2"])
+    assert (event["resource"], event["path"], event["httpMethod"]) == ("/models/{name}", "/models/iris", "GET")
+    assert event["pathParameters"] == {"name": "iris"}
+    assert event["queryStringParameters"] == {"tag": "b"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"]}
+    assert (event["headers"]["X-H"], event["multiValueHeaders"]["X-H"]) == ("2", ["1", "2"])
+    assert "version" not in event and event["requestContext"]["resourcePath"] == "/models/{name}"
+
+
+def test_payload_1_0_infers_nothing_a_response_without_status_code_is_a_502():
+    gateway = LocalApiGateway([REST_ROUTE], lambda *_: Invocation(payload={"ok": True}))
+
+    status, _, body = gateway.handle("GET", "/models/iris", [], b"", "127.0.0.1")
+
+    assert (status, orjson.loads(body)) == (502, {"message": "Internal server error"})
+
+
+@pytest.mark.parametrize(("route", "status", "message"), [
+    (ROUTE, 503, "Service Unavailable"),
+    (REST_ROUTE, 504, "Endpoint request timed out"),
+])
+def test_past_the_integration_timeout_the_gateway_answers_without_waiting_for_the_function(route, status, message):
+    def invoke(function_id, event, timeout_s):
+        raise TimeoutError
+
+    gateway = LocalApiGateway([route], invoke)
+    method, path = route.route_key.split(" ")
+
+    answer, _, body = gateway.handle(method, path.replace("{name}", "x"), [], b"{}", "127.0.0.1")
+
+    assert (answer, orjson.loads(body)) == (status, {"message": message})

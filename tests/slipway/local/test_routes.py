@@ -57,3 +57,24 @@ def test_a_route_without_a_lambda_integration_is_an_error_that_names_it():
 
     with pytest.raises(RouteError, match=r"route R \(GET /x\) has no Lambda integration"):
         routes_from_template(template)
+
+
+def test_rest_api_methods_become_routes_with_their_full_resource_paths():
+    arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+                             ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["Fn", "Arn"]}, "/invocations"]]}
+    template = {"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {}},
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+        "Models": {"Type": "AWS::ApiGateway::Resource", "Properties": {
+            "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "models", "RestApiId": {"Ref": "Api"}}},
+        "Name": {"Type": "AWS::ApiGateway::Resource", "Properties": {
+            "ParentId": {"Ref": "Models"}, "PathPart": "{name}", "RestApiId": {"Ref": "Api"}}},
+        "GetName": {"Type": "AWS::ApiGateway::Method", "Properties": {
+            "HttpMethod": "GET", "ResourceId": {"Ref": "Name"}, "RestApiId": {"Ref": "Api"},
+            "AuthorizationType": "AWS_IAM", "Integration": {"Type": "AWS_PROXY", "Uri": arn}}},
+    }}
+
+    [route] = routes_from_template(template)
+
+    assert (route.route_key, route.function_logical_id, route.payload_version, route.api_kind, route.timeout_ms) == (
+        "GET /models/{name}", "Fn", "1.0", "rest", 29_000)
