@@ -1,6 +1,7 @@
 """A Kinesis poller per event source mapping, as Lambda's documents describe it.
 
-Per shard, in order: read up to BatchSize records (waiting up to MaximumBatchingWindowInSeconds to
+Per shard, in order (with ParallelizationFactor N, in N lanes by partition-key hash, so order is
+kept per partition key while up to N batches run at once): read up to BatchSize records (waiting up to MaximumBatchingWindowInSeconds to
 fill a batch), invoke the function, and checkpoint. With ReportBatchItemFailures the checkpoint
 is the lowest failed sequence number (an empty or null list is success; a malformed identifier
 fails the whole batch). A failed batch is retried up to MaximumRetryAttempts (-1: until the
@@ -11,10 +12,12 @@ destination with the metadata Lambda sends. Nothing is dropped without a trace.
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -41,6 +44,8 @@ class MappingSettings:
     bisect_on_error: bool
     report_item_failures: bool
     on_failure_arn: str | None
+    parallelization_factor: int = 1
+    starting_timestamp: datetime | None = None
 
     @classmethod
     def from_api(cls, mapping: dict[str, Any]) -> "MappingSettings":
@@ -56,6 +61,8 @@ class MappingSettings:
             bisect_on_error=bool(mapping.get("BisectBatchOnFunctionError", False)),
             report_item_failures="ReportBatchItemFailures" in (mapping.get("FunctionResponseTypes") or []),
             on_failure_arn=(mapping.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination"),
+            parallelization_factor=int(mapping.get("ParallelizationFactor", 1)),
+            starting_timestamp=_timestamp(mapping.get("StartingPositionTimestamp")),
         )
 
     @property
@@ -65,6 +72,12 @@ class MappingSettings:
     @property
     def region(self) -> str:
         return self.stream_arn.split(":")[3]
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromtimestamp(float(value), tz=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -159,44 +172,75 @@ class ShardPoller:
         self.role_arn = role_arn
         self.poll_interval_s = poll_interval_s
         self.retry_backoff_s = retry_backoff_s
-        self._buffer: list[Record] = []
+        self._lanes: list[list[Record]] = [[] for _ in range(max(1, settings.parallelization_factor))]
         self._iterator: str | None = None
         self.stopped = threading.Event()
         self.invocations = 0
         self.sent_to_on_failure = 0
+        self._count_lock = threading.Lock()
 
     def _fetch(self, limit: int) -> list[Record]:
         kinesis = self.clients("kinesis")
         if self._iterator is None:
+            position: dict[str, Any] = {"ShardIteratorType": self.settings.starting_position}
+            if self.settings.starting_position == "AT_TIMESTAMP":
+                position["Timestamp"] = self.settings.starting_timestamp
             self._iterator = kinesis.get_shard_iterator(StreamName=self.settings.stream_name, ShardId=self.shard_id,
-                                                        ShardIteratorType=self.settings.starting_position)["ShardIterator"]
+                                                        **position)["ShardIterator"]
         response = kinesis.get_records(ShardIterator=self._iterator, Limit=min(limit, 10000))
         self._iterator = response.get("NextShardIterator") or self._iterator
         return [Record.from_api(r) for r in response["Records"]]
 
-    def next_batch(self) -> list[Record]:
+    def _lane(self, record: Record) -> int:
+        digest = hashlib.md5(record.partition_key.encode()).digest()
+        return int.from_bytes(digest[:4], "big") % len(self._lanes)
+
+    def _fill(self) -> bool:
+        """Read what the shard has now into the lanes; True if anything arrived."""
+        room = self.settings.batch_size * len(self._lanes) - sum(map(len, self._lanes))
+        fresh = self._fetch(max(1, room))
+        for record in fresh:
+            self._lanes[self._lane(record)].append(record)
+        return bool(fresh)
+
+    def next_batches(self) -> list[list[Record]]:
+        """One batch per lane that has records, once full or when the batching window closes."""
         deadline = time.monotonic() + self.settings.batching_window_s
-        while len(self._buffer) < self.settings.batch_size and not self.stopped.is_set():
-            fresh = self._fetch(self.settings.batch_size - len(self._buffer))
-            self._buffer += fresh
-            if time.monotonic() >= deadline and (self._buffer or not fresh):
+        while not self.stopped.is_set():
+            arrived = self._fill()
+            full = any(len(lane) >= self.settings.batch_size for lane in self._lanes)
+            if full or (time.monotonic() >= deadline and (any(self._lanes) or not arrived)):
                 break
-            if not fresh:
+            if not arrived:
                 time.sleep(self.poll_interval_s)
-        batch, self._buffer = self._buffer[: self.settings.batch_size], self._buffer[self.settings.batch_size:]
-        return batch
+        batches = []
+        for index, lane in enumerate(self._lanes):
+            if lane:
+                batches.append(lane[: self.settings.batch_size])
+                self._lanes[index] = lane[self.settings.batch_size:]
+        return batches
+
+    def next_batch(self) -> list[Record]:
+        """The next batch of a single-lane mapping (parallelization factor 1)."""
+        batches = self.next_batches()
+        for extra in batches[1:]:  # only with several lanes; keep them for the next round
+            self._lanes[self._lane(extra[0])][:0] = extra
+        return batches[0] if batches else []
 
     def run(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                batch = self.next_batch()
-                if batch:
-                    self.process(batch)
-                else:
-                    time.sleep(self.poll_interval_s)
-            except Exception:  # the poller outlives emulator hiccups, as Lambda's does
-                log.exception("poller for %s/%s failed; retrying", self.settings.stream_name, self.shard_id)
-                time.sleep(0.5)
+        with ThreadPoolExecutor(max_workers=len(self._lanes), thread_name_prefix=f"kinesis-{self.shard_id}") as pool:
+            while not self.stopped.is_set():
+                try:
+                    batches = self.next_batches()
+                    if not batches:
+                        time.sleep(self.poll_interval_s)
+                        continue
+                    # Lanes run concurrently; a lane's next batch waits for its previous one.
+                    for future in [pool.submit(self.process, batch) for batch in batches]:
+                        future.result()
+                except Exception:  # the poller outlives emulator hiccups, as Lambda's does
+                    log.exception("poller for %s/%s failed; retrying", self.settings.stream_name, self.shard_id)
+                    time.sleep(0.5)
 
     def _expired(self, records: list[Record]) -> tuple[list[Record], list[Record]]:
         if self.settings.max_record_age_s < 0:
@@ -223,7 +267,8 @@ class ShardPoller:
             last = self.invoke(kinesis_event(records, shard_id=self.shard_id, settings=self.settings,
                                              role_arn=self.role_arn))
             attempts += 1
-            self.invocations += 1
+            with self._count_lock:
+                self.invocations += 1
             function_error = last.failed
             retry: list[Record] = records if function_error else []
             if not function_error and self.settings.report_item_failures:
@@ -246,7 +291,8 @@ class ShardPoller:
             time.sleep(self.retry_backoff_s)
 
     def _give_up(self, records: list[Record], condition: str, attempts: int, last: Invocation | None) -> None:
-        self.sent_to_on_failure += len(records)
+        with self._count_lock:
+            self.sent_to_on_failure += len(records)
         message = on_failure_message(records, shard_id=self.shard_id, settings=self.settings, condition=condition,
                                      invoke_count=attempts, last=last)
         destination = self.settings.on_failure_arn

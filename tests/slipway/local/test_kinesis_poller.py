@@ -186,3 +186,72 @@ def test_latest_skips_records_put_before_the_poller_started(clients, stream):
     _drain(poller)
 
     assert function.batches == [[0, 1]]
+
+
+def test_at_timestamp_starts_at_the_first_record_arriving_at_or_after_the_timestamp(clients, stream):
+    import time as clock
+
+    _put(clients, stream, 2)
+    clock.sleep(1.1)
+    start = datetime.now(timezone.utc)
+    clock.sleep(0.1)
+    clients("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": orjson.dumps({"n": n}), "PartitionKey": "k"} for n in (10, 11)])
+    function = ScriptedFunction()
+
+    _drain(_poller(clients, _settings(stream, starting_position="AT_TIMESTAMP", starting_timestamp=start), function))
+
+    assert function.batches == [[10, 11]]
+
+
+def test_a_batching_window_gathers_records_that_arrive_while_it_is_open(clients, stream):
+    import threading
+
+    function = ScriptedFunction()
+    poller = _poller(clients, _settings(stream, batch_size=100, batching_window_s=1.5), function)
+    _put(clients, stream, 3)
+    late = threading.Timer(0.4, lambda: clients("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": orjson.dumps({"n": n}), "PartitionKey": "k"} for n in (3, 4)]))
+    late.start()
+
+    batch = poller.next_batch()
+    late.join()
+
+    assert [orjson.loads(r.data)["n"] for r in batch] == [0, 1, 2, 3, 4]
+
+
+def test_parallelization_factor_runs_batches_concurrently_keeping_order_per_partition_key(clients, stream):
+    import threading
+
+    keys = [f"key-{i}" for i in range(6)]
+    clients("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": orjson.dumps({"n": n, "key": keys[n % 6]}), "PartitionKey": keys[n % 6]} for n in range(60)])
+    in_flight, peak, seen = [0], [0], []
+    lock = threading.Lock()
+
+    def respond(numbers, records):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+            seen.extend(numbers)
+        import time as clock
+        clock.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        return {"batchItemFailures": []}
+
+    poller = _poller(clients, _settings(stream, batch_size=5, parallelization_factor=3), ScriptedFunction(respond))
+    runner = threading.Thread(target=poller.run, daemon=True)
+    runner.start()
+    import time as clock
+    deadline = clock.monotonic() + 20
+    while len(seen) < 60 and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+    poller.stopped.set()
+    runner.join(timeout=5)
+
+    assert sorted(seen) == list(range(60))
+    for key_index in range(6):
+        per_key = [n for n in seen if n % 6 == key_index]
+        assert per_key == sorted(per_key), f"records of key-{key_index} out of order: {per_key}"
+    assert peak[0] > 1
