@@ -16,6 +16,13 @@ RESULTS_BUCKET = "SLIPWAY_RESULTS_BUCKET"
 RESULTS_PREFIX = "SLIPWAY_RESULTS_PREFIX"
 REJECTS_PREFIX = "SLIPWAY_REJECTS_PREFIX"
 MODEL_CACHE_DIR = "SLIPWAY_MODEL_CACHE_DIR"
+POINTER_TTL_SECONDS = "SLIPWAY_POINTER_TTL_SECONDS"
+PREDICTIONS_PREFIX = "SLIPWAY_PREDICTIONS_PREFIX"
+BATCH_PREFIX = "SLIPWAY_BATCH_PREFIX"
+# Read here, once, so the handlers and Powertools agree (Powertools' own variables).
+SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+DEFAULT_METRICS_NAMESPACE = "Slipway"
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,12 @@ class Limits:
     """Hard limits; not configurable through the environment (docs/contracts.md §5)."""
 
     max_body_bytes: int = 6 * 1024 * 1024  # Lambda's synchronous payload limit
+    # The response as Lambda returns it (body escaped inside the JSON envelope) must stay under
+    # the same 6 MB; 16 KiB is left for the envelope and headers.
+    max_response_bytes: int = 6 * 1024 * 1024 - 16 * 1024
     max_instances: int = 10_000
+    max_batch_bytes: int = 100 * 1000 * 1000  # one batch CSV object
+    batch_chunk_rows: int = 20_000  # rows converted and predicted per ONNX call in batch mode
     max_artifact_bytes: int = 256 * 1024 * 1024  # model.tar.gz as downloaded
     max_member_bytes: int = 256 * 1024 * 1024  # one file inside it, uncompressed
     max_members: int = 32
@@ -37,11 +49,21 @@ class ServingConfig:
     results_bucket: str | None = None
     results_prefix: str = "results/"
     rejects_prefix: str = "rejects/"
+    predictions_prefix: str = "predictions/"
+    batch_prefix: str = "batch/"
+    pointer_ttl_s: float = 60.0
+    service: str = "slipway-serving"
+    metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
     limits: Limits = Limits()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, scorer: bool = False) -> ServingConfig:
-        """Validate the variables of docs/contracts.md §5; ``scorer`` also requires the results bucket."""
+    def from_env(cls, environ: Mapping[str, str], *, scorer: bool = False,
+                 service: str = "slipway-serving") -> ServingConfig:
+        """Validate the variables of docs/contracts.md §5 and docs/serving.md.
+
+        ``scorer`` (the stream scorer and batch predictions) also requires the results bucket;
+        ``service`` names the function in logs and metrics unless POWERTOOLS_SERVICE_NAME is set.
+        """
         results_bucket = _bucket(environ, RESULTS_BUCKET) if scorer else _optional_bucket(environ)
         return cls(
             model_bucket=_bucket(environ, MODEL_BUCKET),
@@ -50,6 +72,11 @@ class ServingConfig:
             results_bucket=results_bucket,
             results_prefix=_prefix(environ, RESULTS_PREFIX, "results/"),
             rejects_prefix=_prefix(environ, REJECTS_PREFIX, "rejects/"),
+            predictions_prefix=_prefix(environ, PREDICTIONS_PREFIX, "predictions/"),
+            batch_prefix=_prefix(environ, BATCH_PREFIX, "batch/"),
+            pointer_ttl_s=_seconds(environ, POINTER_TTL_SECONDS, 60.0),
+            service=environ.get(SERVICE_NAME, "").strip() or service,
+            metrics_namespace=environ.get(METRICS_NAMESPACE, "").strip() or DEFAULT_METRICS_NAMESPACE,
         )
 
 
@@ -89,4 +116,17 @@ def _cache_dir(environ: Mapping[str, str]) -> str:
     value = environ.get(MODEL_CACHE_DIR, "/tmp/slipway-model").strip()
     if not PurePosixPath(value).is_absolute() or ".." in PurePosixPath(value).parts:
         raise ConfigError(f"{MODEL_CACHE_DIR} must be an absolute path, got {value!r}")
+    return value
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 24 * 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 86400, got {raw!r}")
     return value

@@ -44,9 +44,12 @@ class InvalidFeatures(ServingError):
 
     status = 422
     code = "InvalidFeatures"
+    rejected_rows = 0  # how many rows failed (for metrics; not part of the body)
 
 
 class PayloadTooLarge(ServingError):
+    """The request, or the response it would produce, exceeds Lambda's 6 MB payload limit."""
+
     status = 413
     code = "PayloadTooLarge"
 

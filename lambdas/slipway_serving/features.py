@@ -1,22 +1,29 @@
 """Turn JSON rows into the model's float32 input matrix, collecting per-row errors.
 
-A row is an object keyed by feature name or an array in manifest feature order. Numbers must
-be JSON numbers (not strings, booleans, null, NaN or infinities); a category feature takes one
-of its manifest ``categories`` and is encoded as that category's index.
+A row is an object keyed by feature name or an array in manifest feature order. A number
+feature takes a JSON number (not a string, boolean, NaN or infinity); a category feature takes
+one of its manifest ``categories`` and is sent as that category's index. ``null`` is accepted,
+and sent as NaN, only where the feature has ``allow_missing``.
+
+The hot path is column-wise: well-shaped rows are transposed once and each column is checked
+and converted with C-level builtins and numpy. Rows that fail any check are diagnosed one by
+one, so the error names the first bad feature of the row in manifest order.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from .manifest import Manifest
+from .manifest import Manifest, category_key
 
 _F32_MAX = float(np.finfo(np.float32).max)
 _NUMBER_TYPES = frozenset({int, float})
+_NUMBER_OR_NULL = frozenset({int, float, type(None)})
 
 
 @dataclass(frozen=True)
@@ -34,26 +41,20 @@ class RowError:
 class Conversion:
     matrix: np.ndarray  # float32 [len(valid), n_features], valid rows only
     valid: list[int]  # index into the input rows of each matrix row
-    errors: list[RowError]
+    errors: list[RowError]  # sorted by row
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if value is None:
         return "null"
     return {bool: "boolean", str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
-def _number(value: Any) -> float | str:
-    """The value as a float, or the reason it is not acceptable."""
-    if type(value) not in _NUMBER_TYPES:
-        return f"must be a number, got {_type_name(value)}"
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number) or abs(number) > _F32_MAX:
-        return f"must be a finite number within float32 range, got {value!r}"
-    return number
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    allow_missing: bool
+    categories: dict[tuple[str, Any], float] | None  # category key -> index; None for numbers
 
 
 class RowEncoder:
@@ -62,66 +63,71 @@ class RowEncoder:
     def __init__(self, manifest: Manifest) -> None:
         self.names = manifest.feature_names
         self._index = {name: i for i, name in enumerate(self.names)}
-        self._categories = {i: {_cat_key(c): float(k) for k, c in enumerate(f.categories)}
-                            for i, f in enumerate(manifest.features) if f.type == "category"}
+        self._columns = [_Column(f.name, f.allow_missing,
+                                 {category_key(c): float(k) for k, c in enumerate(f.categories)}
+                                 if f.type == "category" else None) for f in manifest.features]
+        getter = itemgetter(*self.names)
+        self._getter: Callable[[dict[str, Any]], Any] = (
+            getter if len(self.names) > 1 else lambda row: (row[self.names[0]],))
 
     def convert(self, rows: Sequence[Any]) -> Conversion:
         n = len(self.names)
-        fast: list[list[Any]] = []
-        fast_index: list[int] = []
-        look_closer: list[int] = []
+        cells: list[Any] = []
+        index: list[int] = []
+        suspects: list[int] = []
+        getter = self._getter
         for i, row in enumerate(rows):
-            vals = self._fast(row, n)
-            if vals is None:
-                look_closer.append(i)
-            else:
-                fast.append(vals)
-                fast_index.append(i)
-        matrix, in_range = _checked(fast, n)
-        look_closer.extend(i for i, ok in zip(fast_index, in_range) if not ok)
-        index = [i for i, ok in zip(fast_index, in_range) if ok]
-        matrix = matrix[in_range]
-        slow: list[list[float]] = []
-        errors: list[RowError] = []
-        for i in sorted(look_closer):
-            vals, error = self._slow(i, rows[i], n)
-            if error is None:
-                slow.append(vals)
+            kind = type(row)
+            if kind is dict and len(row) == n:
+                try:
+                    cells.append(getter(row))
+                except KeyError:
+                    suspects.append(i)
+                    continue
+                index.append(i)
+            elif kind is list and len(row) == n:
+                cells.append(row)
                 index.append(i)
             else:
-                errors.append(error)
-        if slow:  # merge back into input order
-            matrix = np.concatenate([matrix, np.array(slow, dtype=np.float64).reshape(len(slow), n)])
-            order = np.argsort(index, kind="stable")
-            matrix, index = matrix[order], [index[k] for k in order]
-        return Conversion(matrix=matrix.astype(np.float32), valid=index, errors=errors)
+                suspects.append(i)
+        matrix, bad = self._columns_to_matrix(cells)
+        if bad.any():
+            suspects.extend(i for i, flagged in zip(index, bad.tolist()) if flagged)
+            keep = ~bad
+            matrix = matrix[keep]
+            index = [i for i, ok in zip(index, keep.tolist()) if ok]
+        errors = sorted((self._diagnose(i, rows[i]) for i in suspects), key=lambda e: e.row)
+        return Conversion(matrix=matrix, valid=index, errors=errors)
 
-    def _fast(self, row: Any, n: int) -> list[Any] | None:
-        """Rows of JSON numbers, checked with C-level builtins; None means 'look closer'."""
-        if self._categories:
-            return None
-        if type(row) is dict:
-            if len(row) != n:
-                return None
-            try:
-                vals = [row[name] for name in self.names]
-            except KeyError:
-                return None
-        elif type(row) is list and len(row) == n:
-            vals = row
-        else:
-            return None
-        return vals if set(map(type, vals)) <= _NUMBER_TYPES else None
+    def _columns_to_matrix(self, cells: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """float32 [len(cells), n] and a mask of the rows with a bad cell (to be diagnosed)."""
+        n_rows = len(cells)
+        matrix = np.empty((n_rows, len(self._columns)), dtype=np.float32)
+        bad = np.zeros(n_rows, dtype=bool)
+        if not n_rows:
+            return matrix, bad
+        for j, (column, values) in enumerate(zip(self._columns, zip(*cells))):
+            if column.categories is None:
+                floats, column_bad = _numbers(values, column.allow_missing)
+            else:
+                floats, column_bad = _categories(values, column)
+            with np.errstate(over="ignore", invalid="ignore"):  # bad cells are dropped anyway
+                matrix[:, j] = floats
+            if column_bad is not None:
+                bad |= column_bad
+        return matrix, bad
 
-    def _slow(self, i: int, row: Any, n: int) -> tuple[list[Any], RowError | None]:
-        def fail(field: str | None, message: str) -> tuple[list[Any], RowError]:
+    def _diagnose(self, i: int, row: Any) -> RowError:
+        n = len(self.names)
+
+        def fail(field: str | None, message: str) -> RowError:
             where = f"feature {field!r} " if field is not None else ""
-            return [], RowError(i, field, f"{where}{message}")
+            return RowError(i, field, f"{where}{message}")
 
         if isinstance(row, dict):
             unknown = [key for key in row if key not in self._index]
             if unknown:
-                return fail(unknown[0], "is not a feature of this model")
+                return fail(str(unknown[0]), "is not a feature of this model")
             missing = [name for name in self.names if name not in row]
             if missing:
                 return fail(missing[0], "is missing")
@@ -131,37 +137,67 @@ class RowEncoder:
                 return fail(None, f"must have {n} values in feature order, got {len(row)}")
             cells = row
         else:
-            return fail(None, f"must be an object keyed by feature name or an array, got {_type_name(row)}")
-        out: list[Any] = []
-        for j, cell in enumerate(cells):
-            value = self._cell(j, cell)
-            if isinstance(value, str):
-                return fail(self.names[j], value)
-            out.append(value)
-        return out, None
-
-    def _cell(self, j: int, cell: Any) -> float | str:
-        categories = self._categories.get(j)
-        if categories is None:
-            return _number(cell)
-        code = categories.get(_cat_key(cell)) if type(cell) in (str, int, bool) else None
-        return code if code is not None else f"must be one of the model's categories, got {cell!r}"
+            return fail(None, f"must be an object keyed by feature name or an array, got {type_name(row)}")
+        for column, cell in zip(self._columns, cells):
+            problem = cell_problem(column.categories, column.allow_missing, cell)
+            if problem is not None:
+                return fail(column.name, problem)
+        return fail(None, "could not be converted")  # unreachable: the fast path flagged it
 
 
-def _cat_key(value: Any) -> tuple[str, Any]:
-    """Keys that keep 1, True and "1" apart."""
-    return (type(value).__name__, value)
-
-
-def _checked(values: list[list[Any]], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """float64 [len(values), n] and a mask of the rows that are finite and within float32 range."""
+def _numbers(values: tuple[Any, ...], allow_missing: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    allowed = _NUMBER_OR_NULL if allow_missing else _NUMBER_TYPES
+    bad: np.ndarray | None = None
+    if not set(map(type, values)) <= allowed:
+        flags = [type(v) not in allowed for v in values]
+        bad = np.array(flags, dtype=bool)
+        values = tuple(0.0 if flag else v for v, flag in zip(values, flags))
     try:
-        matrix = np.array(values, dtype=np.float64).reshape(len(values), n)
-    except OverflowError:  # an integer beyond float range somewhere: let the slow path find it
-        return np.zeros((len(values), n)), np.zeros(len(values), dtype=bool)
+        floats = np.array(values, dtype=np.float64)  # None becomes NaN
+    except OverflowError:  # an integer beyond float range: find it cell by cell
+        flags = [type(v) is int and abs(v) > _F32_MAX for v in values]
+        bad = np.array(flags, dtype=bool) if bad is None else bad | flags
+        floats = np.array([0.0 if flag else v for v, flag in zip(values, flags)], dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        in_range = np.isfinite(matrix).all(axis=1) & (np.abs(matrix) <= _F32_MAX).all(axis=1)
-    return matrix, in_range
+        out_of_range = ~(np.abs(floats) <= _F32_MAX)  # NaN compares False: flagged here...
+    if allow_missing:
+        out_of_range &= ~np.isnan(floats)  # ...and forgiven where missing values are allowed
+    if out_of_range.any():
+        bad = out_of_range if bad is None else bad | out_of_range
+    return floats, bad
+
+
+def _categories(values: tuple[Any, ...], column: _Column) -> tuple[np.ndarray, np.ndarray | None]:
+    lookup = column.categories
+    assert lookup is not None
+    nan = math.nan
+    codes = [lookup.get(category_key(v)) if type(v) in (str, int, float, bool)
+             else (nan if v is None and column.allow_missing else None) for v in values]
+    if None not in codes:
+        return np.array(codes, dtype=np.float64), None
+    bad = np.array([c is None for c in codes], dtype=bool)
+    return np.array([0.0 if c is None else c for c in codes], dtype=np.float64), bad
+
+
+def cell_problem(categories: dict[tuple[str, Any], float] | None, allow_missing: bool, cell: Any) -> str | None:
+    """Why one JSON cell is not acceptable, or None."""
+    if cell is None:
+        return None if allow_missing else "must not be null (this feature does not allow missing values)"
+    if categories is not None:
+        if type(cell) in (str, int, float, bool) and category_key(cell) in categories:
+            return None
+        return f"must be one of the model's categories, got {cell!r}"
+    if type(cell) not in _NUMBER_TYPES:
+        return f"must be a number, got {type_name(cell)}"
+    try:
+        number = float(cell)
+    except OverflowError:
+        number = math.inf
+    if math.isnan(number) and allow_missing:
+        return None
+    if not math.isfinite(number) or abs(number) > _F32_MAX:
+        return f"must be a finite number within float32 range, got {cell!r}"
+    return None
 
 
 def rows_to_matrix(rows: Sequence[Any], manifest: Manifest) -> Conversion:

@@ -44,6 +44,7 @@ class Feature:
     name: str
     type: str  # "number" | "category"
     categories: tuple[Any, ...] = ()
+    allow_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,18 +135,42 @@ def _files(doc: Mapping[str, Any]) -> dict[str, FileEntry]:
     return files
 
 
+def _category_values(name: str, categories: Any) -> tuple[Any, ...]:
+    if not isinstance(categories, list) or not categories:
+        raise ArtifactError(f"manifest: category feature {name!r} needs a non-empty 'categories' list")
+    keys = set()
+    for value in categories:
+        if not isinstance(value, (str, int, float)) or (isinstance(value, float) and value != value):
+            raise ArtifactError(f"manifest: category feature {name!r} has a category that is not a "
+                                f"string, number or boolean: {value!r}")
+        keys.add(category_key(value))
+    if len(keys) != len(categories):
+        raise ArtifactError(f"manifest: category feature {name!r} lists a category twice")
+    return tuple(categories)
+
+
+def category_key(value: Any) -> tuple[str, Any]:
+    """A lookup key that keeps True, 1 and "1" apart but lets 1 and 1.0 meet (JSON numbers)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    return (type(value).__name__, value)
+
+
 def _features(doc: Mapping[str, Any]) -> tuple[Feature, ...]:
     features = []
     for item in _get(doc, "features", list, "manifest"):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise ArtifactError("manifest: every feature needs a non-empty 'name'")
-        kind = item.get("type")
+        name, kind = item["name"], item.get("type")
         if kind not in ("number", "category"):
-            raise ArtifactError(f"manifest: feature {item['name']!r} has unknown type {kind!r}")
-        categories = item.get("categories") or []
-        if kind == "category" and (not isinstance(categories, list) or not categories):
-            raise ArtifactError(f"manifest: category feature {item['name']!r} needs 'categories'")
-        features.append(Feature(item["name"], kind, tuple(categories)))
+            raise ArtifactError(f"manifest: feature {name!r} has unknown type {kind!r}")
+        allow_missing = item.get("allow_missing", False)
+        if not isinstance(allow_missing, bool):
+            raise ArtifactError(f"manifest: feature {name!r} has a non-boolean 'allow_missing'")
+        categories = _category_values(name, item.get("categories")) if kind == "category" else ()
+        features.append(Feature(name, kind, categories, allow_missing))
     names = [f.name for f in features]
     if not features or len(set(names)) != len(names):
         raise ArtifactError("manifest: 'features' must be a non-empty list of unique names")

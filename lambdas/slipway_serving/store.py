@@ -2,8 +2,10 @@
 
 The archive is downloaded once per sha256 into the cache dir (temp name, then rename), verified
 against the pointer on every use, and unpacked into a fresh directory that is removed once the
-ONNX session holds the model. A new artifact that fails verification raises, and the last good
-model keeps serving.
+ONNX session holds the model. The pointer is read again once its time-to-live has passed
+(``SLIPWAY_POINTER_TTL_SECONDS``), so a promotion is picked up without a redeploy. A new
+artifact that fails verification is refused with a logged error, remembered (it is not fetched
+again until the pointer changes), and the last good model keeps serving.
 """
 from __future__ import annotations
 
@@ -53,13 +55,19 @@ class ModelStore:
         self._s3, self._limits = s3, limits
         self._refresh_interval_s, self._clock = refresh_interval_s, clock
         self._current: LoadedModel | None = None
+        self._refused: tuple[str, ArtifactError] | None = None  # (sha256, why): not fetched again
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: ServingConfig, s3: Callable[[], Any]) -> ModelStore:
         return cls(bucket=config.model_bucket, pointer_key=config.pointer_key,
-                   cache_dir=config.cache_dir, s3=s3, limits=config.limits)
+                   cache_dir=config.cache_dir, s3=s3, limits=config.limits,
+                   refresh_interval_s=config.pointer_ttl_s)
+
+    def loaded(self) -> LoadedModel | None:
+        """The model being served, if any, without checking the pointer."""
+        return self._current
 
     def current(self) -> LoadedModel:
         """The model to serve; loads it on first use. Raises ModelUnavailable if there is none."""
@@ -85,11 +93,16 @@ class ModelStore:
                 if current.pointer != pointer:  # same archive promoted again under a new version
                     self._current = current = replace(current, pointer=pointer)
                 return current
+            if self._refused is not None and self._refused[0] == pointer.sha256:
+                refused = self._refused[1]
+                raise type(refused)(refused.message)
             try:
                 loaded = self._load(pointer)
             except ArtifactError as exc:
                 serving = current.version if current else "nothing"
                 log.error("refused artifact %s (%s); serving %s", pointer.version, exc, serving)
+                self._refused = (pointer.sha256, exc)
+                (self._cache_dir / f"{pointer.sha256}.tar.gz").unlink(missing_ok=True)
                 raise
             self._current = loaded
             self._prune(keep=pointer.sha256)
@@ -103,7 +116,6 @@ class ModelStore:
 
     def _load(self, pointer: Pointer) -> LoadedModel:
         archive = self._download(pointer)
-        verify_sha256(archive, pointer.sha256, f"artifact {pointer.uri}")
         workdir = Path(tempfile.mkdtemp(prefix=f".unpack-{pointer.sha256[:12]}-", dir=self._cache_dir))
         try:
             unpacked = unpack(archive, workdir, max_members=self._limits.max_members,
@@ -117,11 +129,20 @@ class ModelStore:
         return LoadedModel(pointer=pointer, predictor=predictor)
 
     def _download(self, pointer: Pointer) -> Path:
-        """The archive at ``<cache>/<sha256>.tar.gz``, downloaded once; checked by the caller."""
+        """The archive at ``<cache>/<sha256>.tar.gz``, its sha256 checked against the pointer.
+
+        Downloaded once and hashed while it streams in; a cached copy is hashed again before
+        use and, if it was altered on disk, replaced by a fresh download.
+        """
         self._cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = self._cache_dir / f"{pointer.sha256}.tar.gz"
         if target.is_file():
-            return target
+            try:
+                verify_sha256(target, pointer.sha256, f"cached artifact {target.name}")
+                return target
+            except ArtifactIntegrityError as exc:
+                log.warning("%s; downloading it again", exc)
+                target.unlink(missing_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".download-", dir=self._cache_dir)
         try:
             body = self._s3().get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"]

@@ -113,8 +113,7 @@ def score_batch(records: list[KinesisRecord], model: LoadedModel, *, results_pre
         record = records[index]
         results.setdefault(record.shard_id, []).append(orjson.dumps({
             "id": record_id, "shard_id": record.shard_id, "sequence_number": record.sequence_number,
-            "label": prediction["label"], "probabilities": prediction["probabilities"],
-            "model_name": name, "model_version": version}))
+            **prediction, "model_name": name, "model_version": version}))
     reject_lines: dict[str, list[bytes]] = {}
     for index in sorted(rejects):
         record, reject = records[index], rejects[index]

@@ -5,6 +5,8 @@ import base64
 import copy
 import functools
 import json
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +67,30 @@ def kinesis_event(records: list[bytes | dict[str, Any]], shard_id: str = "shardI
         record["eventID"] = f"{shard_id}:{sequence}"
         out.append(record)
     return {"Records": out}
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the context object Lambda's Python runtime passes to a handler."""
+
+    function_name: str = "slipway-test"
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    log_stream_name: str = "2026/11/21/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def lambda_context(function_name: str = "slipway-test", request_id: str | None = None) -> LambdaContext:
+    return LambdaContext(function_name=function_name, aws_request_id=request_id or str(uuid.uuid4()))

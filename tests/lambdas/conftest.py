@@ -1,6 +1,7 @@
 """Fixtures for the serving tests: real small artifacts, moto S3, and the serving environment."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ import orjson
 import pytest
 
 from slipway_serving.clients import s3_client
+from slipway_serving.handlers import batch as batch_handler
 from slipway_serving.handlers import http as http_handler
 from slipway_serving.handlers import kinesis as kinesis_handler
 
@@ -28,9 +30,14 @@ def multiclass_model(tmp_path_factory: pytest.TempPathFactory) -> BuiltModel:
 
 
 def _reset_process_state() -> None:
+    """A fresh sandbox: no client, no runtime, and the package logger back to plain logging."""
     s3_client.cache_clear()
-    http_handler.runtime.cache_clear()
-    kinesis_handler.runtime.cache_clear()
+    for module in (http_handler, kinesis_handler, batch_handler):
+        module.runtime.cache_clear()
+    package = logging.getLogger("slipway_serving")
+    for handler in list(package.handlers):
+        package.removeHandler(handler)
+    package.propagate, package.level = True, logging.NOTSET
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_integers_are_numbers(manifest) -> None:
 @pytest.mark.parametrize(("value", "says"), [
     ("1.5", "must be a number, got string"),
     (True, "must be a number, got boolean"),
-    (None, "must be a number, got null"),
+    (None, "must not be null (this feature does not allow missing values)"),
     ([1.0], "must be a number, got array"),
     (float("nan"), "must be a finite number within float32 range, got nan"),
     (1e39, "must be a finite number within float32 range"),

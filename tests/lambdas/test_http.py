@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from slipway_serving.handlers import http
-from tests.events import http_v2_event, load_event
+from tests.events import lambda_context, http_v2_event, load_event
 
 from .artifacts import BuiltModel
 
@@ -23,7 +23,7 @@ def served(serving_env: dict[str, str], publish: Publish, binary_model: BuiltMod
 
 
 def _call(event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    response = http.handler(event, None)
+    response = http.handler(event, lambda_context())
     assert response["headers"]["content-type"] == "application/json"
     return response["statusCode"], orjson.loads(response["body"])
 

@@ -10,7 +10,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from slipway_serving.clients import s3_client
 from slipway_serving.handlers import kinesis
-from tests.events import kinesis_event
+from tests.events import lambda_context, kinesis_event
 
 from .artifacts import RESULTS_BUCKET, BuiltModel
 from .conftest import Publish
@@ -35,7 +35,7 @@ def test_a_non_json_record_is_rejected_with_its_payload_and_the_rest_are_scored(
     rows = binary_model.rows(3)
     event = kinesis_event([{"id": "a", "features": rows[0]}, b"\xff\xfe garbage", {"id": "c", "features": rows[2]}])
 
-    response = kinesis.handler(event, None)
+    response = kinesis.handler(event, lambda_context())
 
     assert response == {"batchItemFailures": []}
     span = f"shardId-000000000000/{SEQ}-{SEQ + 2}.jsonl"
@@ -59,7 +59,7 @@ def test_a_failed_s3_write_reports_every_record_for_retry(
         raise EndpointConnectionError(endpoint_url="https://s3.amazonaws.com")
 
     monkeypatch.setattr(client, "put_object", unreachable)
-    response = kinesis.handler(event, None)
+    response = kinesis.handler(event, lambda_context())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": str(SEQ + i)} for i in range(3)]}
 
@@ -76,21 +76,21 @@ def test_a_failure_after_the_results_are_written_still_retries_all(
 
     monkeypatch.setattr(s3, "put_object", results_only)
 
-    assert kinesis.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": str(SEQ)},
+    assert kinesis.handler(event, lambda_context()) == {"batchItemFailures": [{"itemIdentifier": str(SEQ)},
                                                                   {"itemIdentifier": str(SEQ + 1)}]}
 
 
 def test_without_a_model_every_record_is_reported_for_retry(serving_env: dict[str, str], s3: Any) -> None:
     event = kinesis_event([{"features": [1.0]}, {"features": [2.0]}])
 
-    response = kinesis.handler(event, None)
+    response = kinesis.handler(event, lambda_context())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": str(SEQ)}, {"itemIdentifier": str(SEQ + 1)}]}
     assert _objects(s3) == {}
 
 
 def test_an_empty_batch_does_nothing(served: dict[str, Any], s3: Any) -> None:
-    assert kinesis.handler({"Records": []}, None) == {"batchItemFailures": []}
+    assert kinesis.handler({"Records": []}, lambda_context()) == {"batchItemFailures": []}
     assert _objects(s3) == {}
 
 
@@ -100,4 +100,4 @@ def test_the_scorer_requires_its_results_bucket(served: dict[str, Any], monkeypa
     monkeypatch.delenv("SLIPWAY_RESULTS_BUCKET")
 
     with pytest.raises(ConfigError, match="SLIPWAY_RESULTS_BUCKET is required"):
-        kinesis.handler(kinesis_event([b"{}"]), None)
+        kinesis.handler(kinesis_event([b"{}"]), lambda_context())

@@ -84,13 +84,17 @@ def test_a_tampered_new_artifact_is_refused_and_the_last_good_model_keeps_servin
     assert "refused artifact v2" in caplog.text and "serving v1" in caplog.text
 
 
-def test_a_cached_download_altered_on_disk_is_refused(
-        tmp_path: Path, publish: Publish, binary_model: BuiltModel) -> None:
+def test_a_cached_download_altered_on_disk_is_replaced_by_a_verified_download(
+        tmp_path: Path, publish: Publish, binary_model: BuiltModel, caplog: pytest.LogCaptureFixture) -> None:
     pointer = publish(binary_model)
-    (tmp_path / f"{pointer['sha256']}.tar.gz").write_bytes(b"tampered")
+    cached = tmp_path / f"{pointer['sha256']}.tar.gz"
+    cached.write_bytes(b"tampered")
 
-    with pytest.raises(ArtifactIntegrityError, match="sha256 mismatch"):
-        _store(tmp_path).refresh()
+    model = _store(tmp_path).refresh()
+
+    assert model.version == pointer["version"]
+    assert cached.read_bytes() == binary_model.archive
+    assert f"cached artifact {cached.name}: sha256 mismatch" in caplog.text
 
 
 def test_a_new_pointer_is_picked_up_and_the_old_download_pruned(

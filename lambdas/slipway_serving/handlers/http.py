@@ -1,37 +1,114 @@
-"""API Gateway HTTP API (payload 2.0) -> Mangum -> the FastAPI app.
+"""API Gateway HTTP API (payload 2.0) -> the serving operations; anything else -> Mangum -> FastAPI.
+
+``POST /predict``, ``GET /health`` and ``GET /model`` are answered straight from the event by
+the same functions the FastAPI app calls (``service.py``), so neither a cold start nor a warm
+request pays for FastAPI (its import alone costs ~250 ms on one vCPU; docs/serving.md). Every
+other request (unknown routes, other methods, ``/openapi.json``, other payload versions) goes
+through Mangum to the FastAPI app, built on first use. Tests hold both doors to the same answers.
 
 Importing this module reads nothing and creates no AWS client: the first invocation validates
-the environment once, then every invocation reuses the same app, store and client.
+the environment once, then every invocation reuses the same store, client and telemetry.
 """
 from __future__ import annotations
 
+import base64
 import functools
+import logging
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from mangum import Mangum
+import orjson
 
-from ..api import create_app
 from ..clients import s3_client
 from ..config import ServingConfig
+from ..errors import InvalidJSON, ServingError
+from ..observability import Telemetry
+from ..service import ROUTES, Reply
 from ..store import ModelStore
+from ..wire import request_id
+
+log = logging.getLogger(__name__)
+API_GATEWAY_REQUEST_ID = "requestContext.requestId"
 
 
-@dataclass(frozen=True)
+@dataclass
 class HttpRuntime:
     config: ServingConfig
     store: ModelStore
-    adapter: Mangum
+    telemetry: Telemetry
+    handle: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.handle = self.telemetry.instrument(self._handle, correlation_id_path=API_GATEWAY_REQUEST_ID)
+
+    @functools.cached_property
+    def adapter(self) -> Any:
+        """Mangum over the FastAPI app, for everything the direct routes do not answer."""
+        from mangum import Mangum
+
+        from ..api import create_app
+
+        return Mangum(create_app(self.store, self.config.limits), lifespan="off")
+
+    def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        http = (event.get("requestContext") or {}).get("http") or {}
+        operation = ROUTES.get((http.get("method"), event.get("rawPath"))) if event.get("version") == "2.0" else None
+        started = time.perf_counter()
+        if operation is None:
+            response = self.adapter(event, context)
+            self.telemetry.record(model_version=None, latency_ms=(time.perf_counter() - started) * 1000,
+                                  rows=0, rejects=0, errors=int(response.get("statusCode", 500) >= 500))
+            return response
+        rejects = errors = 0
+        try:
+            reply = operation(_body(event), self.store, self.config.limits)
+        except ServingError as exc:
+            reply = Reply(exc.status, _error_body(exc))
+            rejects = getattr(exc, "rejected_rows", 0)
+            errors = int(exc.status >= 500)
+            if exc.status >= 500:
+                log.warning("%s %s -> %s %s: %s", http.get("method"), event.get("rawPath"), exc.status,
+                            exc.code, exc.message)
+        except Exception:
+            rid = request_id(event)
+            log.exception("unhandled error in %s %s (request %s)", http.get("method"), event.get("rawPath"), rid)
+            reply = Reply(500, _internal_error(rid))
+            errors = 1
+        loaded = self.store.loaded()
+        self.telemetry.record(model_version=reply.model_version or (loaded.version if loaded else None),
+                              latency_ms=(time.perf_counter() - started) * 1000, rows=reply.rows,
+                              rejects=rejects, errors=errors)
+        return {"statusCode": reply.status,
+                "headers": {"content-length": str(len(reply.body)), "content-type": "application/json"},
+                "body": reply.body.decode(), "isBase64Encoded": False}
+
+
+def _body(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except ValueError:  # binascii.Error
+            raise InvalidJSON("request body is marked base64 but is not valid base64") from None
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def _error_body(exc: ServingError) -> bytes:
+    return orjson.dumps(exc.to_body())
+
+
+def _internal_error(rid: str) -> bytes:
+    return orjson.dumps({"error": {"code": "InternalError", "message": "internal error", "request_id": rid}})
 
 
 @functools.cache
 def runtime() -> HttpRuntime:
-    config = ServingConfig.from_env(os.environ)
-    store = ModelStore.from_config(config, s3=s3_client)
-    return HttpRuntime(config=config, store=store,
-                       adapter=Mangum(create_app(store, config.limits), lifespan="off"))
+    config = ServingConfig.from_env(os.environ, service="slipway-http")
+    telemetry = Telemetry(config)
+    return HttpRuntime(config=config, store=ModelStore.from_config(config, s3=s3_client), telemetry=telemetry)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return runtime().adapter(event, context)
+    return runtime().handle(event, context)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from ..clients import s3_client
 from ..config import ServingConfig
+from ..observability import Telemetry
 from ..store import ModelStore
 from ..stream import KinesisRecord, records_from_event, score_batch
 
@@ -28,39 +30,56 @@ class BatchResponse(TypedDict):
     batchItemFailures: list[ItemFailure]
 
 
-@dataclass(frozen=True)
+@dataclass
 class KinesisRuntime:
     config: ServingConfig
     store: ModelStore
+    telemetry: Telemetry
+    handle: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.handle = self.telemetry.instrument(self._handle)
+
+    def _handle(self, event: dict[str, Any], context: Any) -> BatchResponse:
+        started = time.perf_counter()
+        records = records_from_event(event)
+        if not records:
+            self.telemetry.record(model_version=None, latency_ms=0.0, rows=0, rejects=0)
+            return {"batchItemFailures": []}
+        config = self.config
+        try:
+            model = self.store.current()
+            outcome = score_batch(records, model, results_prefix=config.results_prefix,
+                                  rejects_prefix=config.rejects_prefix)
+        except Exception:
+            log.exception("could not score a batch of %d records; all will be retried", len(records))
+            return self._retry_all(records, started)
+        try:
+            for obj in outcome.objects:
+                s3_client().put_object(Bucket=config.results_bucket, Key=obj.key, Body=obj.body,
+                                       ContentType="application/x-ndjson")
+        except Exception:
+            log.exception("could not write the output of %d records; all will be retried", len(records))
+            return self._retry_all(records, started)
+        self.telemetry.record(model_version=model.version, latency_ms=(time.perf_counter() - started) * 1000,
+                              rows=outcome.scored, rejects=outcome.rejected)
+        log.info("scored %d, rejected %d of %d records", outcome.scored, outcome.rejected, len(records),
+                 extra={"model_version": model.version, "keys": [o.key for o in outcome.objects]})
+        return {"batchItemFailures": []}
+
+    def _retry_all(self, records: list[KinesisRecord], started: float) -> BatchResponse:
+        loaded = self.store.loaded()
+        self.telemetry.record(model_version=loaded.version if loaded else None, rows=0, rejects=0,
+                              latency_ms=(time.perf_counter() - started) * 1000, errors=len(records))
+        return {"batchItemFailures": [{"itemIdentifier": r.sequence_number} for r in records]}
 
 
 @functools.cache
 def runtime() -> KinesisRuntime:
-    config = ServingConfig.from_env(os.environ, scorer=True)
-    return KinesisRuntime(config=config, store=ModelStore.from_config(config, s3=s3_client))
-
-
-def _retry_all(records: list[KinesisRecord]) -> BatchResponse:
-    return {"batchItemFailures": [{"itemIdentifier": r.sequence_number} for r in records]}
+    config = ServingConfig.from_env(os.environ, scorer=True, service="slipway-stream")
+    return KinesisRuntime(config=config, store=ModelStore.from_config(config, s3=s3_client),
+                          telemetry=Telemetry(config))
 
 
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
-    records = records_from_event(event)
-    if not records:
-        return {"batchItemFailures": []}
-    config, store = runtime().config, runtime().store
-    try:
-        outcome = score_batch(records, store.current(), results_prefix=config.results_prefix,
-                              rejects_prefix=config.rejects_prefix)
-    except Exception:
-        log.exception("could not score a batch of %d records; all will be retried", len(records))
-        return _retry_all(records)
-    try:
-        for obj in outcome.objects:
-            s3_client().put_object(Bucket=config.results_bucket, Key=obj.key, Body=obj.body,
-                                   ContentType="application/x-ndjson")
-    except Exception:
-        log.exception("could not write the output of %d records; all will be retried", len(records))
-        return _retry_all(records)
-    log.info("scored %d, rejected %d of %d records", outcome.scored, outcome.rejected, len(records))
-    return {"batchItemFailures": []}
+    return runtime().handle(event, context)
