@@ -68,7 +68,7 @@ def _env_value(value: Any) -> str:
 
 def build(layout: JobLayout, *, job_name: str, channels: Mapping[str, Path],
           hyperparameters: Mapping[str, str], num_cpus: int, source_dir: Path,
-          entry_point: str) -> dict[str, str]:
+          entry_point: str, num_gpus: int = 0) -> dict[str, str]:
     user_hps = user_hyperparameters(decode(hyperparameters))
     channel_dirs = {name: str(layout.channel_dir(name)) for name in sorted(channels)}
     module = Path(entry_point).stem
@@ -89,7 +89,7 @@ def build(layout: JobLayout, *, job_name: str, channels: Mapping[str, Path],
         "module_name": module,
         "network_interface_name": layout.resource_config()["network_interface_name"],
         "num_cpus": num_cpus,
-        "num_gpus": 0,
+        "num_gpus": num_gpus,
         "output_data_dir": str(layout.output_data_dir),
         "output_dir": str(layout.output_dir),
         "output_intermediate_dir": str(layout.intermediate_dir),

@@ -15,7 +15,8 @@ class ProcessOutcome:
 
 
 def run_streaming(command: Sequence[str], *, cwd: Path, environ: dict[str, str], log_path: Path,
-                  on_line: Callable[[str], None], max_runtime_s: float | None = None
+                  on_line: Callable[[str], None], max_runtime_s: float | None = None,
+                  on_start: Callable[[subprocess.Popen[str]], None] | None = None
                   ) -> ProcessOutcome:
     """stdout and stderr share one pipe, as they share one CloudWatch stream: metric lines are
     matched wherever the script prints them, in the order it printed them."""
@@ -26,6 +27,8 @@ def run_streaming(command: Sequence[str], *, cwd: Path, environ: dict[str, str],
             stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace", bufsize=1)
         timer = _watchdog(process, max_runtime_s, timed_out)
         try:
+            if on_start is not None:
+                on_start(process)
             assert process.stdout is not None
             for raw in process.stdout:
                 line = raw.rstrip("\r\n")

@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import environment, layout, packaging, process
+from . import checkpoints, environment, layout, packaging, process
 from .errors import InvalidTrainingRequest, TrainingJobExists, TrainingJobFailed
 from .metrics import MetricCollector, compile_definitions
 
@@ -53,8 +54,16 @@ def run_training_job(
     on_line: Callable[[str], None] | None = None,
     overwrite: bool = False,
     parent_environ: Mapping[str, str] | None = None,
+    num_gpus: int = 0,
+    checkpoint_dir: Path | None = None,
+    on_start: Callable[[subprocess.Popen[str]], None] | None = None,
 ) -> TrainingJobResult:
     """Runs `python <entry_point> --k v ...` in `source_dir` against `<base_dir>/<job_name>/`.
+
+    `num_gpus` is what SM_NUM_GPUS reports (the instance's GPUs); `checkpoint_dir` plays
+    CheckpointConfig.S3Uri (restored into the job's checkpoints/ before the run, synced back
+    after it); `on_start` receives the script's process (to signal it, as a spot interruption
+    or StopTrainingJob would).
 
     Raises InvalidTrainingRequest before anything runs, TrainingJobExists when the job directory
     is taken (unless `overwrite`), and TrainingJobFailed when the script fails or runs too long.
@@ -78,10 +87,12 @@ def run_training_job(
             raise TrainingJobExists(f"training job {job_name!r} already exists at {job_dir}")
         shutil.rmtree(job_dir)
     tree = layout.prepare(job_dir, sources, strings)
+    checkpoints.restore(checkpoint_dir, tree.checkpoint_dir)
     environ = _child_environ(
         os.environ if parent_environ is None else parent_environ,
         environment.build(tree, job_name=job_name, channels=sources, hyperparameters=strings,
-                          num_cpus=cpus, source_dir=source_dir, entry_point=entry_point))
+                          num_cpus=cpus, source_dir=source_dir, entry_point=entry_point,
+                          num_gpus=num_gpus))
     args = environment.script_args(environment.user_hyperparameters(environment.decode(strings)))
     collector = MetricCollector(definitions)
 
@@ -91,9 +102,13 @@ def run_training_job(
             on_line(line)
 
     started = time.monotonic()
-    outcome = process.run_streaming(
-        [sys.executable, entry_point, *args], cwd=source_dir, environ=environ,
-        log_path=tree.log_path, on_line=handle, max_runtime_s=max_runtime_s)
+    try:
+        outcome = process.run_streaming(
+            [sys.executable, entry_point, *args], cwd=source_dir, environ=environ,
+            log_path=tree.log_path, on_line=handle, max_runtime_s=max_runtime_s,
+            on_start=on_start)
+    finally:
+        checkpoints.sync(tree.checkpoint_dir, checkpoint_dir)
     if outcome.timed_out:
         raise TrainingJobFailed(
             job_name, f"MaxRuntimeExceeded: the job ran longer than {max_runtime_s} s",

@@ -1,160 +1,96 @@
-"""Reading a channel's CSV files into features and encoded labels, and the train/validation split."""
+"""The dataset of one run: the train channel (and an optional validation channel) read, the
+feature schema inferred, features encoded, labels encoded, and a seeded holdout split when there
+is no validation channel."""
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from pandas.api import types as ptypes
 
-from .errors import (InconsistentColumns, InvalidFeatures, InvalidLabels, InvalidSplit,
-                     MissingTargetColumn, NoTrainingData)
+from . import labels, reading, schema
+from .errors import InvalidFeatures, InvalidSplit
+from .hyperparameters import Hyperparameters
+from .reading import Table, data_files, fingerprint  # noqa: F401 - part of this module's API
 
 log = logging.getLogger(__name__)
-_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Table:
-    """One channel as read: features still as a frame, labels as JSON-typed Python values."""
-    features: pd.DataFrame
-    labels: list[Any]
-    files: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
 class Dataset:
-    feature_names: tuple[str, ...]
-    classes: tuple[Any, ...]  # JSON-typed (str | int | bool); encoded label i is classes[i]
-    x_train: np.ndarray  # float32, columns in feature_names order
-    y_train: np.ndarray  # int, indices into classes
+    task: str
+    schema: schema.Schema
+    classes: tuple[Any, ...] | None  # classification only; encoded label i is classes[i]
+    x_train: np.ndarray  # float32, columns in schema order
+    y_train: np.ndarray | None  # class indices, values, or None (unsupervised)
     x_valid: np.ndarray
-    y_valid: np.ndarray
+    y_valid: np.ndarray | None
     fingerprint: str
+    formats: tuple[str, ...]
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.schema.names
 
     @property
     def rows(self) -> int:
-        return len(self.y_train) + len(self.y_valid)
+        return len(self.x_train) + len(self.x_valid)
 
 
-def csv_files(channel: Path) -> tuple[Path, ...]:
-    # S3 prefixes arrive as nested folders; a stable order keeps the fingerprint stable
-    files = sorted(p for p in channel.rglob("*.csv") if p.is_file()) if channel.is_dir() else []
-    if not files:
-        raise NoTrainingData(f"no .csv files in channel directory {channel}")
-    return tuple(files)
-
-
-def fingerprint(files: tuple[Path, ...]) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
-
-
-def read_channel(channel: Path, target: str) -> Table:
-    files = csv_files(channel)
-    frames = [_read_csv(path, target) for path in files]
-    columns = list(frames[0].columns)
-    for path, frame in zip(files[1:], frames[1:]):
-        if set(frame.columns) != set(columns):
-            raise InconsistentColumns(
-                f"{path} has columns {list(frame.columns)}, but {files[0]} has {columns}")
-    frame = pd.concat([f[columns] for f in frames], ignore_index=True)
-    if frame.empty:
-        raise NoTrainingData(f"the .csv files in {channel} hold no rows")
-    labels = _labels(frame[target], target, channel)
-    return Table(features=frame.drop(columns=[target]), labels=labels, files=files)
-
-
-def _read_csv(path: Path, target: str) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    if target not in frame.columns:
-        raise MissingTargetColumn(target, path, frame.columns)
-    return frame
-
-
-def _labels(column: pd.Series, target: str, channel: Path) -> list[Any]:
-    missing = int(column.isna().sum())
-    if missing:
-        raise InvalidLabels(f"target column {target!r} in {channel} has {missing} empty value(s)")
-    if ptypes.is_bool_dtype(column):
-        return [bool(v) for v in column]
-    if ptypes.is_integer_dtype(column):
-        return [int(v) for v in column]
-    if ptypes.is_float_dtype(column):
-        values = column.to_numpy()
-        if not np.all(np.mod(values, 1) == 0):
-            raise InvalidLabels(
-                f"target column {target!r} in {channel} holds non-integer numbers; "
-                "classification needs class labels (regression is not supported yet)")
-        return [int(v) for v in values]
-    return [str(v) for v in column]
-
-
-def feature_matrix(features: pd.DataFrame, names: tuple[str, ...], source: Path) -> np.ndarray:
-    missing = [name for name in names if name not in features.columns]
-    if missing:
-        raise InconsistentColumns(f"{source} lacks feature column(s) {missing}")
-    frame = features[list(names)]
-    # Categorical features need an encoder in the served graph; until then, refuse them by name
-    bad = [name for name in names
-           if not (ptypes.is_numeric_dtype(frame[name]) or ptypes.is_bool_dtype(frame[name]))]
-    if bad:
-        raise InvalidFeatures(f"feature column(s) {bad} in {source} are not numeric")
-    return frame.to_numpy(dtype=np.float32)
-
-
-def encode(labels: list[Any], classes: tuple[Any, ...], source: Path) -> np.ndarray:
-    index = {label: i for i, label in enumerate(classes)}
-    unknown = sorted({label for label in labels if label not in index}, key=repr)
-    if unknown:
-        raise InvalidLabels(f"labels {unknown} in {source} do not occur in the train channel")
-    return np.array([index[label] for label in labels], dtype=np.int64)
-
-
-def split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Seeded and stratified, so every class lands on both sides and a rerun is identical."""
+def split(x: np.ndarray, y: np.ndarray | None, fraction: float, seed: int, *,
+          stratify: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Seeded (and stratified for classes), so a rerun holds out exactly the same rows."""
     from sklearn.model_selection import train_test_split
 
+    arrays = [x] if y is None else [x, y]
     try:
-        x_train, x_valid, y_train, y_valid = train_test_split(
-            x, y, test_size=fraction, random_state=seed, stratify=y)
+        parts = train_test_split(*arrays, test_size=fraction, random_state=seed,
+                                 stratify=y if stratify else None)
     except ValueError as error:
-        raise InvalidSplit(f"cannot hold out validation_fraction={fraction} of {len(y)} rows "
-                           f"stratified by class: {error}") from None
-    if len(np.unique(y_train)) != len(np.unique(y)):
+        raise InvalidSplit(f"cannot hold out validation_fraction={fraction} of {len(x)} rows"
+                           f"{' stratified by class' if stratify else ''}: {error}") from None
+    if y is None:
+        return parts[0], None, parts[1], None
+    x_train, x_valid, y_train, y_valid = parts
+    if stratify and len(np.unique(y_train)) != len(np.unique(y)):
         raise InvalidSplit(f"validation_fraction={fraction} leaves a class without train rows")
     return x_train, y_train, x_valid, y_valid
 
 
-def load(train_dir: Path, validation_dir: Path | None, target: str, fraction: float,
-         seed: int) -> Dataset:
-    train = read_channel(train_dir, target)
-    names = tuple(str(c) for c in train.features.columns)
-    if not names:
-        raise InvalidFeatures(f"{train_dir} has only the target column {target!r}")
-    classes = tuple(sorted(set(train.labels)))
-    if len(classes) < 2:
-        raise InvalidLabels(f"target column {target!r} in {train_dir} has a single class "
-                            f"{list(classes)}; classification needs at least two")
-    x = feature_matrix(train.features, names, train_dir)
-    y = encode(train.labels, classes, train_dir)
-    if validation_dir is None:
-        x_train, y_train, x_valid, y_valid = split(x, y, fraction, seed)
+def _targets(hp: Hyperparameters, table: Table, classes: tuple[Any, ...] | None
+             ) -> tuple[np.ndarray | None, tuple[Any, ...] | None]:
+    if hp.task == "classification":
+        found = labels.class_labels(table, hp.target)
+        classes = classes or labels.classes_of(found, hp.target, table)
+        return labels.encode_classes(found, classes, hp.target, table), classes
+    if hp.task == "regression":
+        return labels.regression_values(table, hp.target), None
+    return None, None
+
+
+def load(train_dir: Path, validation_dir: Path | None, hp: Hyperparameters) -> Dataset:
+    train = reading.read_channel(train_dir, target=hp.target, require_target=hp.supervised)
+    valid = None if validation_dir is None else reading.read_channel(
+        validation_dir, target=hp.target, require_target=hp.supervised)
+    if hp.categorical and hp.target in hp.categorical:
+        raise InvalidFeatures(f"'categorical' lists the target column {hp.target!r}")
+    columns = [str(c) for c in train.frame.columns if c != hp.target]
+    if hp.target in train.frame.columns and not hp.supervised:
+        log.info("the %s task ignores the column %r", hp.task, hp.target)
+    features = schema.infer(train, columns, hp.categorical, [valid] if valid else [])
+    x = schema.encode(train, features)
+    y, classes = _targets(hp, train, None)
+    if valid is None:
+        x_train, y_train, x_valid, y_valid = split(
+            x, y, hp.validation_fraction, hp.seed, stratify=hp.task == "classification")
     else:
-        valid = read_channel(validation_dir, target)
         x_train, y_train = x, y
-        x_valid = feature_matrix(valid.features, names, validation_dir)
-        y_valid = encode(valid.labels, classes, validation_dir)
-    log.info("read %d train and %d validation rows, %d features, %d classes",
-             len(y_train), len(y_valid), len(names), len(classes))
-    return Dataset(feature_names=names, classes=classes, x_train=x_train, y_train=y_train,
-                   x_valid=x_valid, y_valid=y_valid, fingerprint=fingerprint(train.files))
+        x_valid = schema.encode(valid, features)
+        y_valid, _ = _targets(hp, valid, classes)
+    log.info("read %d train and %d validation rows, %d features%s", len(x_train), len(x_valid),
+             len(columns), f", {len(classes)} classes" if classes else "")
+    return Dataset(task=hp.task, schema=features, classes=classes, x_train=x_train,
+                   y_train=y_train, x_valid=x_valid, y_valid=y_valid,
+                   fingerprint=reading.fingerprint(train.files), formats=train.formats)

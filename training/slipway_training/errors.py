@@ -84,3 +84,17 @@ class UnsupportedConfiguration(TrainingError):
 
 class ExportMismatch(TrainingError):
     code = "ExportMismatch"
+
+
+class InvalidData(TrainingError):
+    """A value in a data file that cannot be used; the message names the file, column and row."""
+    code = "InvalidData"
+
+
+class WarmStartMismatch(TrainingError):
+    code = "WarmStartMismatch"
+
+
+class Interrupted(TrainingError):
+    """SIGTERM (a spot interruption, a stop request): the state is checkpointed, a restart resumes."""
+    code = "Interrupted"

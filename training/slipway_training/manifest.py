@@ -11,8 +11,9 @@ from typing import Any
 
 from . import __version__
 from .data import Dataset
-from .export import INPUT_NAME, LABEL_OUTPUT, PROBABILITIES_OUTPUT
+from .export import INPUT_NAME
 from .hyperparameters import Hyperparameters
+from .tasks import OUTPUTS
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -22,8 +23,8 @@ METRICS_FILE = "metrics.json"
 _FORMATS = {".onnx": "onnx", ".ubj": "xgboost-ubj", ".json": "json"}
 # Read from the modules: the distribution names differ by image (xgboost vs xgboost-cpu)
 _MODULES = {"xgboost": "xgboost", "onnx": "onnx", "onnxmltools": "onnxmltools",
-            "onnxruntime": "onnxruntime", "numpy": "numpy", "pandas": "pandas",
-            "scikit-learn": "sklearn"}
+            "skl2onnx": "skl2onnx", "onnxruntime": "onnxruntime", "numpy": "numpy",
+            "pandas": "pandas", "scikit-learn": "sklearn"}
 
 
 def sha256_file(path: Path) -> str:
@@ -57,21 +58,25 @@ def library_versions() -> dict[str, str]:
 
 
 def build(*, hp: Hyperparameters, data: Dataset, metrics: dict[str, float],
-          files: dict[str, dict[str, Any]], created_at: datetime) -> dict[str, Any]:
-    return {
+          files: dict[str, dict[str, Any]], created_at: datetime,
+          training: dict[str, Any] | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "model_name": hp.model_name,
         "created_at": created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "task": "classification",
+        "task": data.task,
         "algorithm": hp.algorithm,
-        "target": hp.target,
-        "features": [{"name": name, "type": "number"} for name in data.feature_names],
-        "classes": list(data.classes),
+        "target": hp.target if hp.supervised else None,
+        "features": [feature.manifest() for feature in data.schema.features],
+    }
+    if data.classes is not None:
+        document["classes"] = list(data.classes)
+    document |= {
         "serving": {
             "format": "onnx",
             "file": ONNX_FILE,
             "input": INPUT_NAME,
-            "outputs": {"label": LABEL_OUTPUT, "probabilities": PROBABILITIES_OUTPUT},
+            "outputs": {name: name for name in OUTPUTS[data.task]},
         },
         "files": files,
         "metrics": metrics,
@@ -79,11 +84,15 @@ def build(*, hp: Hyperparameters, data: Dataset, metrics: dict[str, float],
         "versions": library_versions(),
         "data": {
             "fingerprint": data.fingerprint,
+            "formats": list(data.formats),
             "rows": data.rows,
-            "train_rows": int(len(data.y_train)),
-            "validation_rows": int(len(data.y_valid)),
+            "train_rows": int(len(data.x_train)),
+            "validation_rows": int(len(data.x_valid)),
         },
     }
+    if training:
+        document["training"] = training
+    return document
 
 
 def write(model_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -19,7 +19,8 @@ from tests.training.datasets import (IRIS_CLASSES, breast_cancer_frame, iris_fra
 from tests.training.schema import manifest_errors, sha256_mismatches
 
 METRICS = [{"Name": name, "Regex": rf"{name}=([-+0-9.eE]+)"} for name in (
-    "train:accuracy", "validation:accuracy", "validation:logloss", "validation:auc")]
+    "train:accuracy", "validation:accuracy", "validation:f1", "validation:logloss",
+    "validation:auc")]
 HYPERPARAMETERS = {"num_round": 20, "max_depth": 4, "seed": 7}
 ROOT_FILES = ["manifest.json", "metrics.json", "model.onnx", "model.ubj"]
 
@@ -68,11 +69,13 @@ def multiclass(jobs: Path) -> TrainingJobResult:
 
 
 def test_binary_job_reports_its_metrics_from_the_log(binary: TrainingJobResult) -> None:
-    assert set(binary.metrics) == {"train:accuracy", "validation:accuracy",
+    assert set(binary.metrics) == {"train:accuracy", "validation:accuracy", "validation:f1",
                                    "validation:logloss", "validation:auc"}
     assert binary.metrics["validation:accuracy"] > 0.9
     assert binary.unmatched_metrics == ()
     assert json.loads((binary.model_dir / "metrics.json").read_text()) == binary.metrics
+    # Every boosting round printed its logloss; the final line (the result) came last
+    assert len(binary.metric_series["validation:logloss"]) == 20 + 1
 
 
 def test_binary_artifact_holds_a_valid_manifest_with_matching_digests(
@@ -83,10 +86,11 @@ def test_binary_artifact_holds_a_valid_manifest_with_matching_digests(
     assert sha256_mismatches(manifest, unpacked) == []
     assert manifest["model_name"] == "breast-cancer"
     assert manifest["classes"] == [0, 1]
-    assert manifest["features"][0] == {"name": "mean radius", "type": "number"}
+    assert manifest["features"][0] == {"name": "mean radius", "type": "number",
+                                       "allow_missing": False}
     assert manifest["hyperparameters"]["num_round"] == 20
     assert manifest["data"]["fingerprint"] == data.fingerprint(
-        data.csv_files(binary.job_dir / "input" / "data" / "train"))
+        data.data_files(binary.job_dir / "input" / "data" / "train"))
     assert manifest["data"]["rows"] == 569
 
 
@@ -95,7 +99,7 @@ def test_binary_onnx_matches_native_xgboost_on_the_holdout(
     frame = breast_cancer_frame()
     x = frame.drop(columns=["target"]).to_numpy(dtype=np.float32)
     # The script's own seeded split, recomputed: the holdout the model never saw
-    _, _, x_valid, y_valid = data.split(x, frame["target"].to_numpy(), 0.2, 7)
+    _, _, x_valid, y_valid = data.split(x, frame["target"].to_numpy(), 0.2, 7, stratify=True)
     _, unpacked = _unpack(binary, tmp_path)
 
     onnx_label, onnx_proba, native_proba = _onnx_and_native(unpacked, x_valid)
@@ -117,7 +121,8 @@ def test_string_classes_survive_to_the_onnx_labels(
     assert sha256_mismatches(manifest, unpacked) == []
     assert manifest["classes"] == IRIS_CLASSES
     assert manifest["data"] | {"fingerprint": ""} == {
-        "fingerprint": "", "rows": 150, "train_rows": 100, "validation_rows": 50}
+        "fingerprint": "", "formats": ["csv"], "rows": 150, "train_rows": 100,
+        "validation_rows": 50}
     assert np.array_equal(onnx_label, np.argmax(native_proba, axis=1))
     assert np.max(np.abs(onnx_proba - native_proba)) <= 1e-5
     predicted = [manifest["classes"][i] for i in onnx_label]
@@ -150,6 +155,6 @@ def test_a_bad_hyperparameter_fails_the_job_naming_the_key(jobs: Path) -> None:
         run_training_job("bad-hp", base_dir=jobs, channels={"train": csv}, num_cpus=1,
                          hyperparameters={"num_round": 5, "algorithm": "lightgbm"})
 
-    assert caught.value.reason == (
-        "InvalidHyperparameter: hyperparameter 'algorithm' must be one of ['xgboost'], "
-        "got 'lightgbm'")
+    assert caught.value.reason.startswith(
+        "InvalidHyperparameter: hyperparameter 'algorithm' must be one of ['decision_tree', ")
+    assert caught.value.reason.endswith("'xgboost'], got 'lightgbm'")

@@ -164,3 +164,41 @@ def test_a_missing_entry_point_is_refused(tmp_path: Path, data_file: Path) -> No
                          channels={"train": data_file}, source_dir=tmp_path / "empty")
 
     assert caught.value.message == f"entry point {tmp_path / 'empty' / 'train.py'} does not exist"
+
+
+def test_the_checkpoint_store_is_restored_before_and_synced_after_the_run(
+        tmp_path: Path, data_file: Path) -> None:
+    store = tmp_path / "s3-checkpoints"
+    (store / "nested").mkdir(parents=True)
+    (store / "nested" / "old.bin").write_text("from the interrupted run")
+    source = _script(tmp_path, """
+        import os, pathlib, sys
+        base = pathlib.Path(os.environ["SAGEMAKER_BASE_DIR"]) / "checkpoints"
+        print("found", (base / "nested" / "old.bin").read_text())
+        (base / "new.bin").write_text("written before dying")
+        (base / "torn.partial.ubj").write_text("half")
+        sys.exit(1)
+        """)
+
+    with pytest.raises(TrainingJobFailed):
+        run_training_job("ckpt", base_dir=tmp_path / "jobs", channels={"train": data_file},
+                         source_dir=source, num_cpus=1, checkpoint_dir=store)
+
+    log = (tmp_path / "jobs" / "ckpt" / "training.log").read_text()
+    assert log.splitlines()[0] == "found from the interrupted run"
+    assert sorted(p.relative_to(store).as_posix() for p in store.rglob("*") if p.is_file()) == [
+        "nested/old.bin", "new.bin"]
+
+
+def test_the_script_sees_the_gpus_and_the_caller_gets_its_process(
+        tmp_path: Path, data_file: Path) -> None:
+    source = _script(tmp_path, "import os\nprint('gpus', os.environ['SM_NUM_GPUS'])\n")
+    started: list[int] = []
+    lines: list[str] = []
+
+    run_training_job("gpus", base_dir=tmp_path / "jobs", channels={"train": data_file},
+                     source_dir=source, num_cpus=1, num_gpus=4, on_line=lines.append,
+                     on_start=lambda process: started.append(process.pid))
+
+    assert lines == ["gpus 4"]
+    assert len(started) == 1 and started[0] > 0
