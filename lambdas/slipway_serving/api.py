@@ -188,7 +188,8 @@ def openapi_schema(app: FastAPI, models: ModelSource, limits: Limits) -> dict[st
     schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
                          description="Predictions from the model the pointer names (docs/serving.md).")
     request = PredictRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-    request["properties"]["instances"]["maxItems"] = limits.max_instances
+    request["properties"]["instances"]["description"] += (
+        f" At most {limits.max_instances} rows and {limits.max_body_bytes} bytes per request (413 above).")
     if manifest is not None:
         request["properties"]["instances"]["items"] = row_schema(manifest)
         request["description"] = f"Rows for model {manifest.model_name} ({manifest.task})."

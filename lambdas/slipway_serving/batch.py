@@ -103,13 +103,15 @@ def output_keys(key: str, *, batch_prefix: str, predictions_prefix: str) -> Outp
 
 
 def _records(data: bytes) -> Iterator[list[str]]:
+    if b"\x00" in data:
+        raise BatchInputError("the file holds NUL bytes, so it is binary, not CSV text", reason="NotCSV")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BatchInputError(f"the file is not UTF-8 text (byte {exc.start}); batch input must be a CSV file",
                               reason="NotCSV") from None
     try:
-        for record in csv.reader(io.StringIO(text, newline="")):
+        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
             if record:  # blank lines are skipped
                 yield record
     except csv.Error as exc:
@@ -159,14 +161,14 @@ def score_csv(data: bytes, model: LoadedModel, *, chunk_rows: int) -> BatchOutpu
             return [first + i] if id_position is None else [first + i, chunk[i][id_position]]
 
         shaped = [i for i, r in enumerate(chunk) if len(r) == width]
-        for i in (i for i, r in enumerate(chunk) if len(r) != width):
-            bad.writerow([first + i, *([""] if id_position is not None else []), "",
-                          f"the row has {len(chunk[i])} values; the header has {width} columns"])
-            rejected.add(first + i)
+        problems = [([first + i, *([""] if id_position is not None else []), "",
+                      f"the row has {len(r)} values; the header has {width} columns"])
+                    for i, r in enumerate(chunk) if len(r) != width]
         matrix, good, errors = encoder.convert([[chunk[i][p] for i in shaped] for p in positions])
-        for error in errors:
-            bad.writerow([*ident(shaped[error.row]), error.field, error.reason])
-            rejected.add(first + shaped[error.row])
+        problems += [[*ident(shaped[e.row]), e.field, e.reason] for e in errors]
+        problems.sort(key=lambda line: line[0])  # stable: a row's cells stay in feature order
+        bad.writerows(problems)
+        rejected.update(line[0] for line in problems)
         outputs = predictor.run(matrix)
         if not outputs.n:
             continue

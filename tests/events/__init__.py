@@ -69,6 +69,39 @@ def kinesis_event(records: list[bytes | dict[str, Any]], shard_id: str = "shardI
     return {"Records": out}
 
 
+def s3_notification(bucket: str, key: str, *, size: int = 1024, version_id: str | None = None,
+                    event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
+    """An S3 event notification for one object, from the recorded message (the key URL-encoded)."""
+    from urllib.parse import quote_plus
+
+    document = json.loads(load_event("sqs_s3_notification")["Records"][0]["body"])
+    record = document["Records"][0]
+    record["eventName"] = event_name
+    record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+    record["s3"]["object"].update(key=quote_plus(key, safe="/"), size=size)
+    if version_id is None:
+        del record["s3"]["object"]["versionId"]
+    else:
+        record["s3"]["object"]["versionId"] = version_id
+    return document
+
+
+S3_TEST_EVENT = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-21T09:45:00.000Z",
+                 "Bucket": "slipway-data", "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3"}
+
+
+def sqs_event(bodies: list[str | dict[str, Any]]) -> dict[str, Any]:
+    """An SQS event with one message per body (dicts are JSON-encoded), message ids msg-0, msg-1, ..."""
+    template = load_event("sqs_s3_notification")["Records"][0]
+    records = []
+    for i, body in enumerate(bodies):
+        record = copy.deepcopy(template)
+        record["body"] = body if isinstance(body, str) else json.dumps(body)
+        record["messageId"] = f"msg-{i}"
+        records.append(record)
+    return {"Records": records}
+
+
 @dataclass
 class LambdaContext:
     """The attributes of the context object Lambda's Python runtime passes to a handler."""

@@ -14,7 +14,8 @@ from slipway_serving.handlers import batch as batch_handler
 from slipway_serving.handlers import http as http_handler
 from slipway_serving.handlers import kinesis as kinesis_handler
 
-from .artifacts import MODELS_BUCKET, RESULTS_BUCKET, BuiltModel, build_breast_cancer, build_iris
+from .artifacts import (DATA_BUCKET, MODELS_BUCKET, RESULTS_BUCKET, SKLEARN_BUILDERS, BuiltModel,
+                        build_breast_cancer, build_iris)
 
 POINTER_KEY = "pointers/breast-cancer.json"
 
@@ -22,6 +23,19 @@ POINTER_KEY = "pointers/breast-cancer.json"
 @pytest.fixture(scope="session")
 def binary_model(tmp_path_factory: pytest.TempPathFactory) -> BuiltModel:
     return build_breast_cancer(tmp_path_factory.mktemp("models") / "breast-cancer")
+
+
+@pytest.fixture(scope="session")
+def task_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltModel]:
+    """One small scikit-learn model per task, exported with skl2onnx as training/ does."""
+    root = tmp_path_factory.mktemp("task-models")
+    return {task: build(root / task) for task, build in SKLEARN_BUILDERS.items()}
+
+
+@pytest.fixture(scope="session")
+def mixed_model(task_models: dict[str, BuiltModel]) -> BuiltModel:
+    """Classification with a missing-value feature and a category feature."""
+    return task_models["classification"]
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +48,14 @@ def _reset_process_state() -> None:
     s3_client.cache_clear()
     for module in (http_handler, kinesis_handler, batch_handler):
         module.runtime.cache_clear()
-    package = logging.getLogger("slipway_serving")
-    for handler in list(package.handlers):
-        package.removeHandler(handler)
-    package.propagate, package.level = True, logging.NOTSET
+    names = [n for n in logging.root.manager.loggerDict if n == "slipway_serving" or n.startswith("slipway-")]
+    for name in names:  # Powertools loggers are per process and keep the stream they were made with
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.propagate, logger.level = True, logging.NOTSET
+        for attribute in ("init", "powertools_handler"):
+            logger.__dict__.pop(attribute, None)
 
 
 @pytest.fixture
@@ -55,6 +73,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         client = s3_client()
         client.create_bucket(Bucket=MODELS_BUCKET)
         client.create_bucket(Bucket=RESULTS_BUCKET)
+        client.create_bucket(Bucket=DATA_BUCKET)
         yield client
     _reset_process_state()
 
@@ -85,6 +104,8 @@ def serving_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s3: Any) -> dic
            "SLIPWAY_RESULTS_BUCKET": RESULTS_BUCKET, "SLIPWAY_MODEL_CACHE_DIR": str(tmp_path / "cache")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("SLIPWAY_RESULTS_PREFIX", "SLIPWAY_REJECTS_PREFIX"):
+    for name in ("SLIPWAY_RESULTS_PREFIX", "SLIPWAY_REJECTS_PREFIX", "SLIPWAY_PREDICTIONS_PREFIX",
+                 "SLIPWAY_BATCH_PREFIX", "SLIPWAY_POINTER_TTL_SECONDS", "POWERTOOLS_SERVICE_NAME",
+                 "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     return env

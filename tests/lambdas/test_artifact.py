@@ -135,6 +135,16 @@ def _with_manifest(model: BuiltModel, **changes: object) -> bytes:
     ({"task": "astrology"}, ArtifactError, "unknown task 'astrology'"),
     ({"features": []}, ArtifactError, "'features' must be a non-empty list"),
     ({"classes": [1]}, ArtifactError, "'classes' must list at least two"),
+    ({"features": [{"name": "x", "type": "number", "allow_missing": "yes"}]}, ArtifactError,
+     "feature 'x' has a non-boolean 'allow_missing'"),
+    ({"features": [{"name": "c", "type": "category"}]}, ArtifactError,
+     "category feature 'c' needs a non-empty 'categories' list"),
+    ({"features": [{"name": "c", "type": "category", "categories": ["a", "a"]}]}, ArtifactError,
+     "category feature 'c' lists a category twice"),
+    ({"features": [{"name": "c", "type": "category", "categories": [1, 1.0]}]}, ArtifactError,
+     "category feature 'c' lists a category twice"),
+    ({"features": [{"name": "c", "type": "category", "categories": [["a"]]}]}, ArtifactError,
+     "category feature 'c' has a category that is not a string, number or boolean"),
 ])
 def test_an_invalid_manifest_is_refused(tmp_path: Path, binary_model: BuiltModel, changes: dict,
                                         error: type[Exception], says: str) -> None:

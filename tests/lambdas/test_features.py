@@ -84,3 +84,69 @@ def test_category_features_are_encoded_as_their_index() -> None:
 
     np.testing.assert_array_equal(conversion.matrix, np.array([[1, 1], [2.5, 0]], dtype=np.float32))
     assert conversion.errors[0].message == "row 2: feature 'colour' must be one of the model's categories, got 'blue'"
+
+
+def _manifest(features: list[dict]) -> object:
+    import orjson
+
+    return parse_manifest(orjson.dumps({
+        "schema_version": 1, "model_name": "m", "task": "regression", "algorithm": "ridge", "features": features,
+        "files": {"model.onnx": {"sha256": "0" * 64, "bytes": 1, "format": "onnx"}},
+        "serving": {"format": "onnx", "file": "model.onnx", "input": "features", "outputs": {"value": "v"}}}))
+
+
+MIXED = [{"name": "x", "type": "number"},
+         {"name": "w", "type": "number", "allow_missing": True},
+         {"name": "colour", "type": "category", "categories": ["red", "green"], "allow_missing": True},
+         {"name": "flag", "type": "category", "categories": [True, 1, "1"]}]
+
+
+def test_null_is_nan_only_where_missing_values_are_allowed() -> None:
+    manifest = _manifest(MIXED)
+    rows = [{"x": 1, "w": None, "colour": None, "flag": True},
+            [2, 3.5, "green", "1"],
+            {"x": None, "w": 1, "colour": "red", "flag": 1}]
+
+    conversion = rows_to_matrix(rows, manifest)
+
+    expected = np.array([[1, np.nan, np.nan, 0], [2, 3.5, 1, 2]], dtype=np.float32)
+    np.testing.assert_array_equal(conversion.matrix, expected)
+    assert conversion.valid == [0, 1]
+    assert [e.message for e in conversion.errors] == [
+        "row 2: feature 'x' must not be null (this feature does not allow missing values)"]
+
+
+@pytest.mark.parametrize(("flag", "code"), [(True, 0), (1, 1), (1.0, 1), ("1", 2)])
+def test_booleans_numbers_and_strings_are_distinct_categories(flag: object, code: int) -> None:
+    conversion = rows_to_matrix([{"x": 0, "w": 0, "colour": "red", "flag": flag}], _manifest(MIXED))
+
+    assert conversion.errors == [] and conversion.matrix[0, 3] == code
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"x": 0, "w": 0, "colour": "blue", "flag": 1}, "row 0: feature 'colour' must be one of the model's categories, got 'blue'"),
+    ({"x": 0, "w": 0, "colour": ["red"], "flag": 1}, "row 0: feature 'colour' must be one of the model's categories, got ['red']"),
+    ({"x": 0, "w": 0, "colour": "red", "flag": None},
+     "row 0: feature 'flag' must not be null (this feature does not allow missing values)"),
+    ({"x": 0, "w": float("inf"), "colour": "red", "flag": 1},
+     "row 0: feature 'w' must be a finite number within float32 range, got inf"),
+    ({"x": 0, "w": "1", "colour": "red", "flag": 1}, "row 0: feature 'w' must be a number, got string"),
+])
+def test_bad_cells_of_mixed_features_are_named(row: dict, message: str) -> None:
+    conversion = rows_to_matrix([row], _manifest(MIXED))
+
+    assert conversion.valid == [] and [e.message for e in conversion.errors] == [message]
+
+
+def test_a_large_batch_keeps_input_order_with_errors_interleaved(manifest, binary_model: BuiltModel) -> None:
+    rows: list = binary_model.rows(50) * 40
+    for i in range(0, 2000, 97):
+        rows[i] = dict(rows[i], **{"worst area": "x"})
+    rows[1999] = list(rows[1999].values())
+
+    conversion = rows_to_matrix(rows, manifest)
+
+    bad = set(range(0, 2000, 97))
+    assert conversion.valid == [i for i in range(2000) if i not in bad]
+    assert [e.row for e in conversion.errors] == sorted(bad)
+    np.testing.assert_array_equal(conversion.matrix[-1], binary_model.X[1999 % 50])

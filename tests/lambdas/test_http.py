@@ -165,3 +165,151 @@ def test_a_tampered_new_artifact_is_refused_while_the_last_good_model_serves(
     status, body = _predict({"instances": binary_model.rows(1)})
 
     assert (status, body["model_version"]) == (200, served["version"])
+
+
+def _publish_task(publish: Publish, model: BuiltModel, version: str = "v1") -> dict[str, Any]:
+    return publish(model, version=version)
+
+
+def test_categories_and_missing_values_are_served_as_the_pipeline_expects(
+        serving_env: dict[str, str], publish: Publish, mixed_model: BuiltModel) -> None:
+    publish(mixed_model)
+    rows = mixed_model.rows(40)
+    assert any(r["weight"] is None for r in rows) and any(r["colour"] is None for r in rows)
+
+    status, body = _predict({"instances": rows})
+
+    assert status == 200
+    got = np.array([[p["probabilities"]["small"], p["probabilities"]["large"]] for p in body["predictions"]])
+    np.testing.assert_allclose(got, mixed_model.expected[:40], atol=1e-5)
+
+
+def test_an_unseen_category_is_422_naming_the_field(
+        serving_env: dict[str, str], publish: Publish, mixed_model: BuiltModel) -> None:
+    publish(mixed_model)
+    rows = mixed_model.rows(2)
+    rows[1]["colour"] = "purple"
+
+    status, body = _predict({"instances": rows})
+
+    assert (status, body["error"]["code"], body["error"]["row"], body["error"]["field"]) == (
+        422, "InvalidFeatures", 1, "colour")
+    assert body["error"]["message"] == "row 1: feature 'colour' must be one of the model's categories, got 'purple'"
+
+
+@pytest.mark.parametrize(("task", "fields"), [
+    ("regression", {"value"}), ("clustering", {"cluster", "distances"}),
+    ("dimensionality_reduction", {"components"}), ("anomaly_detection", {"anomaly", "score"})])
+def test_every_task_is_served_with_its_fields(serving_env: dict[str, str], publish: Publish, task: str,
+                                              fields: set[str], task_models: dict[str, BuiltModel]) -> None:
+    model = task_models[task]
+    publish(model, version=f"{task}-1")
+
+    status, body = _predict({"instances": model.rows(5)})
+
+    assert (status, body["model_name"], body["model_version"]) == (200, model.name, f"{task}-1")
+    assert [set(p) for p in body["predictions"]] == [fields] * 5
+
+
+def test_a_response_over_lambdas_limit_is_413_saying_how_many_instances_fit(
+        served: dict[str, Any], binary_model: BuiltModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    runtime = http.runtime()
+    monkeypatch.setattr(runtime, "config", replace(runtime.config, limits=replace(runtime.config.limits,
+                                                                                 max_response_bytes=2_000)))
+
+    status, body = _predict({"instances": binary_model.rows(40)})
+
+    assert (status, body["error"]["code"]) == (413, "PayloadTooLarge")
+    import re
+
+    match = re.fullmatch(r"the response to 40 instances would be (\d+) bytes, over Lambda's 6 MB response "
+                         r"limit; send at most (\d+) instances per request", body["error"]["message"])
+    assert match is not None and int(match[1]) > 2_000
+    assert _predict({"instances": binary_model.rows(int(match[2]))})[0] == 200  # the advice holds
+
+
+def test_a_base64_body_is_decoded_and_a_broken_one_is_400(served: dict[str, Any], binary_model: BuiltModel) -> None:
+    import base64
+
+    event = http_v2_event("POST", "/predict", body={"instances": binary_model.rows(1)})
+    event["body"], event["isBase64Encoded"] = base64.b64encode(event["body"].encode()).decode(), True
+    assert _call(event)[0] == 200
+
+    event["body"] = "not base64!"
+    status, body = _call(event)
+    assert (status, body["error"]["code"]) == (400, "InvalidJSON")
+
+
+def test_the_openapi_schema_is_served_by_the_fastapi_app(served: dict[str, Any]) -> None:
+    status, schema = _call(http_v2_event("GET", "/openapi.json"))
+
+    assert status == 200 and set(schema["paths"]) == {"/predict", "/health", "/model"}
+
+
+DIRECT = [
+    ("POST", "/predict", {"instances": "rows"}),
+    ("POST", "/predict", b"{broken"),
+    ("POST", "/predict", {"instances": [{"mean radius": 1}]}),
+    ("POST", "/predict", {"rows": []}),
+    ("GET", "/health", None),
+    ("GET", "/model", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), DIRECT)
+def test_the_direct_routes_answer_exactly_as_mangum_and_fastapi_do(
+        served: dict[str, Any], binary_model: BuiltModel, method: str, path: str, body: Any) -> None:
+    if body == {"instances": "rows"}:
+        body = {"instances": binary_model.rows(3) + [list(binary_model.rows(1)[0].values())]}
+    event = http_v2_event(method, path, body=body)
+
+    direct = http.handler(event, lambda_context())
+    through_fastapi = http.runtime().adapter(event, lambda_context())
+
+    assert direct == through_fastapi
+
+
+def test_without_a_model_both_doors_answer_503(serving_env: dict[str, str]) -> None:
+    event = http_v2_event("POST", "/predict", body={"instances": [[1.0]]})
+
+    assert http.handler(event, lambda_context()) == http.runtime().adapter(event, lambda_context())
+    assert _call(event)[0] == 503
+
+
+def test_a_new_pointer_is_served_without_a_redeploy_once_its_ttl_passes(
+        serving_env: dict[str, str], publish: Publish, binary_model: BuiltModel, multiclass_model: BuiltModel,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLIPWAY_POINTER_TTL_SECONDS", "0")
+    publish(binary_model, version="v1")
+    assert _call(http_v2_event("GET", "/health"))[1]["model_version"] == "v1"
+
+    publish(multiclass_model, version="v2")
+    status, body = _predict({"instances": multiclass_model.rows(1)})
+
+    assert (status, body["model_name"], body["model_version"]) == (200, "iris", "v2")
+
+
+def test_a_tampered_promotion_is_refused_once_and_logged_while_the_last_good_model_serves(
+        serving_env: dict[str, str], publish: Publish, binary_model: BuiltModel, s3: Any,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from .test_store import _tampered
+
+    monkeypatch.setenv("SLIPWAY_POINTER_TTL_SECONDS", "0")
+    publish(binary_model, version="v1")
+    assert _predict({"instances": binary_model.rows(1)})[0] == 200
+    publish(binary_model, version="v2", archive=_tampered(binary_model))
+    downloads: list[str] = []
+    get_object = s3.get_object
+    monkeypatch.setattr(s3, "get_object", lambda **kw: downloads.append(kw["Key"]) or get_object(**kw))
+
+    answers = [_predict({"instances": binary_model.rows(1)}) for _ in range(3)]
+
+    assert [(status, body["model_version"]) for status, body in answers] == [(200, "v1")] * 3
+    assert downloads.count(binary_model.key("v2")) == 1  # refused once, not fetched again
+    logs = [orjson.loads(line) for line in capsys.readouterr().out.splitlines() if '"level"' in line]
+    refused = [entry for entry in logs if entry["message"].startswith("refused artifact v2")]
+    assert len(refused) == 1 and refused[0]["level"] == "ERROR"
+    assert "model.onnx: sha256 does not match the manifest" in refused[0]["message"]
+    assert refused[0]["message"].endswith("serving v1")

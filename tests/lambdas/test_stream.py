@@ -114,3 +114,19 @@ def test_records_are_grouped_per_shard(loaded: LoadedModel, binary_model: BuiltM
 
     assert [(o.key, o.lines) for o in outcome.results] == [("shardId-000000000001/10-11.jsonl", 2),
                                                            ("shardId-000000000002/7-7.jsonl", 1)]
+
+
+@pytest.mark.parametrize(("task", "fields"), [("regression", {"value"}), ("anomaly_detection", {"anomaly", "score"}),
+                                              ("clustering", {"cluster", "distances"})])
+def test_result_lines_carry_each_tasks_fields(task: str, fields: set[str], task_models: dict[str, BuiltModel]) -> None:
+    model = task_models[task]
+    manifest = parse_manifest((model.directory / "manifest.json").read_bytes())
+    loaded_model = LoadedModel(pointer=_pointer(model), predictor=Predictor(manifest, model.directory / "model.onnx"))
+    event = kinesis_event([{"id": str(i), "features": row} for i, row in enumerate(model.rows(3))])
+
+    outcome = score_batch(records_from_event(event), loaded_model, results_prefix="r/", rejects_prefix="x/")
+
+    [results] = outcome.results
+    lines = _lines(results.body)
+    assert [set(line) - {"id", "shard_id", "sequence_number", "model_name", "model_version"} for line in lines] == [fields] * 3
+    assert outcome.rejects == ()
