@@ -36,10 +36,14 @@ def test_importing_the_handlers_reads_no_environment_and_creates_no_client() -> 
     import subprocess
     import sys
 
-    code = ("import sys; import slipway_serving.handlers.http as h, slipway_serving.handlers.kinesis as k; "
+    code = ("import sys; import slipway_serving.handlers.http as h, slipway_serving.handlers.kinesis as k, "
+            "slipway_serving.handlers.batch as b; "
             "assert 'boto3' not in sys.modules, 'boto3 imported'; "
             "assert h.runtime.cache_info().currsize == k.runtime.cache_info().currsize == 0; "
-            "assert not {'sklearn', 'xgboost', 'slipway', 'training'} & set(sys.modules), 'foreign import'")
+            "assert b.runtime.cache_info().currsize == 0; "
+            "assert not {'sklearn', 'xgboost', 'slipway', 'training'} & set(sys.modules), 'foreign import'; "
+            "lazy = {'fastapi', 'pydantic', 'mangum', 'starlette'} & set(sys.modules); "
+            "assert not lazy, f'imported before they are needed: {lazy}'")
     done = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(LAMBDAS)}, capture_output=True,
                           text=True, timeout=120)
 
