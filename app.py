@@ -11,13 +11,16 @@ import aws_cdk as cdk
 from stacks.config import SlipwayConfig
 from stacks.data_stack import DataStack
 from stacks.inference_stack import InferenceStack
+from stacks.nag import add_compliance_checks
+
+PROJECT = Path(__file__).resolve().parent
 
 
 def _context_from_cdk_json() -> dict:
     """`python app.py` without the CLI still honours cdk.json (the CLI passes it in CDK_CONTEXT_JSON)."""
     if "CDK_CONTEXT_JSON" in os.environ or "CONTEXT_OVERFLOW_LOCATION_ENV" in os.environ:
         return {}
-    return json.loads((Path(__file__).parent / "cdk.json").read_text())["context"]
+    return json.loads((PROJECT / "cdk.json").read_text())["context"]
 
 
 def build_app(context: dict | None = None, outdir: str | None = None) -> cdk.App:
@@ -25,15 +28,10 @@ def build_app(context: dict | None = None, outdir: str | None = None) -> cdk.App
     config = SlipwayConfig.from_context(app.node.try_get_context)
     env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
     data = DataStack(app, "SlipwayData", config=config, env=env)
-    InferenceStack(
-        app,
-        "SlipwayInference",
-        config=config,
-        models_bucket=data.models_bucket,
-        results_bucket=data.results_bucket,
-        stream=data.stream,
-        env=env,
-    )
+    inference = InferenceStack(app, "SlipwayInference", config=config, data=data.exports, env=env)
+    inference.add_stack_dependency(data, "imports the buckets, stream and queues by export name")
+    if config.compliance_checks:
+        add_compliance_checks(app)
     return app
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
@@ -19,3 +20,19 @@ def data_template(assembly: Path) -> Template:
 @pytest.fixture(scope="session")
 def inference_template(assembly: Path) -> Template:
     return _template(assembly, "SlipwayInference")
+
+
+@pytest.fixture(scope="session")
+def validation_report(assembly: Path) -> dict[str, Any]:
+    """The validation plugins' report (cdk-nag packs included) that every synth writes."""
+    return json.loads((assembly / "validation-report.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def stack_metadata(assembly: Path) -> dict[str, list[dict[str, Any]]]:
+    """Construct metadata of every stack, merged: path -> entries (annotations among them)."""
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for path in assembly.glob("*.metadata.json"):
+        for construct_path, entries in json.loads(path.read_text()).items():
+            merged.setdefault(construct_path, []).extend(entries)
+    return merged
