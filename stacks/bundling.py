@@ -88,7 +88,7 @@ def bundle_key(spec: BundleSpec, *, with_dependencies: bool) -> str:
     return digest.hexdigest()[:32]
 
 
-def _pip_install(spec: BundleSpec, target: Path) -> None:
+def pip_install(spec: BundleSpec, target: Path) -> None:
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-compile", "--only-binary=:all:", "--implementation", "cp",
@@ -122,7 +122,7 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _compile_for_runtime(root: Path, python_version: str) -> None:
+def compile_for_runtime(root: Path, python_version: str) -> None:
     """.pyc files are only valid for the interpreter version that wrote them."""
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python_version:
         compileall.compile_dir(str(root), quiet=1, optimize=0, workers=1)
@@ -171,11 +171,11 @@ def build_bundle(spec: BundleSpec, *, with_dependencies: bool = True, cache_dir:
     staging.mkdir()
     try:
         if with_dependencies and spec.requirements is not None:
-            _pip_install(spec, staging)
+            pip_install(spec, staging)
         shutil.copytree(spec.source, staging / spec.source.name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         trim(staging)
-        _compile_for_runtime(staging, spec.python_version)
+        compile_for_runtime(staging, spec.python_version)
         size = _size(staging)
         if size > LAMBDA_UNZIPPED_LIMIT_BYTES:
             raise BundlingError(

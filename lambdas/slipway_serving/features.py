@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -24,6 +25,7 @@ from .manifest import Manifest, category_key
 _F32_MAX = float(np.finfo(np.float32).max)
 _NUMBER_TYPES = frozenset({int, float})
 _NUMBER_OR_NULL = frozenset({int, float, type(None)})
+_SMALL = 512  # cells: below this, checking in Python beats numpy's per-call overhead
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class RowEncoder:
         self._columns = [_Column(f.name, f.allow_missing,
                                  {category_key(c): float(k) for k, c in enumerate(f.categories)}
                                  if f.type == "category" else None) for f in manifest.features]
+        self._has_categories = any(c.categories is not None for c in self._columns)
+        self._missing_allowed = np.array([c.allow_missing for c in self._columns], dtype=bool)
+        self._allowed = _NUMBER_OR_NULL if self._missing_allowed.any() else _NUMBER_TYPES
         getter = itemgetter(*self.names)
         self._getter: Callable[[dict[str, Any]], Any] = (
             getter if len(self.names) > 1 else lambda row: (row[self.names[0]],))
@@ -102,20 +107,39 @@ class RowEncoder:
     def _columns_to_matrix(self, cells: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         """float32 [len(cells), n] and a mask of the rows with a bad cell (to be diagnosed)."""
         n_rows = len(cells)
-        matrix = np.empty((n_rows, len(self._columns)), dtype=np.float32)
-        bad = np.zeros(n_rows, dtype=bool)
         if not n_rows:
-            return matrix, bad
+            return np.empty((0, len(self._columns)), dtype=np.float32), np.zeros(0, dtype=bool)
+        if not self._has_categories and n_rows * len(self._columns) <= _SMALL and self._in_range(cells):
+            return np.array(cells, dtype=np.float32), np.zeros(n_rows, dtype=bool)  # a few rows: no numpy checks
+        if not self._has_categories and set(map(type, chain.from_iterable(cells))) <= self._allowed:
+            try:  # the common case: every cell a number (or null where allowed), one numpy call
+                if self._allowed is _NUMBER_TYPES:
+                    flat = np.fromiter(chain.from_iterable(cells), dtype=np.float64, count=n_rows * len(self._columns))
+                    return _checked(flat.reshape(n_rows, len(self._columns)), self._missing_allowed)
+                return _checked(np.array(cells, dtype=np.float64), self._missing_allowed)
+            except OverflowError:  # an integer beyond float64: find it column by column
+                pass
+        matrix = np.empty((n_rows, len(self._columns)), dtype=np.float64)
+        bad = np.zeros(n_rows, dtype=bool)
         for j, (column, values) in enumerate(zip(self._columns, zip(*cells))):
             if column.categories is None:
                 floats, column_bad = _numbers(values, column.allow_missing)
             else:
                 floats, column_bad = _categories(values, column)
-            with np.errstate(over="ignore", invalid="ignore"):  # bad cells are dropped anyway
-                matrix[:, j] = floats
+            matrix[:, j] = floats
             if column_bad is not None:
                 bad |= column_bad
-        return matrix, bad
+        good, checked_bad = _checked(np.where(bad[:, None], 0.0, matrix), self._missing_allowed)
+        return good, bad | checked_bad
+
+    def _in_range(self, cells: list[Any]) -> bool:
+        """Every cell a number within float32 range, or null where allowed (plain Python: fast for a few)."""
+        allowed, low, high = self._allowed, -_F32_MAX, _F32_MAX
+        if not self._missing_allowed.any():
+            return all(type(v) in allowed and low <= v <= high for row in cells for v in row)
+        flags = self._missing_allowed.tolist()
+        return all(v is None and missing or type(v) in _NUMBER_TYPES and low <= v <= high
+                   for row in cells for v, missing in zip(row, flags))
 
     def _diagnose(self, i: int, row: Any) -> RowError:
         n = len(self.names)
@@ -145,26 +169,26 @@ class RowEncoder:
         return fail(None, "could not be converted")  # unreachable: the fast path flagged it
 
 
-def _numbers(values: tuple[Any, ...], allow_missing: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    allowed = _NUMBER_OR_NULL if allow_missing else _NUMBER_TYPES
-    bad: np.ndarray | None = None
-    if not set(map(type, values)) <= allowed:
-        flags = [type(v) not in allowed for v in values]
-        bad = np.array(flags, dtype=bool)
-        values = tuple(0.0 if flag else v for v, flag in zip(values, flags))
-    try:
-        floats = np.array(values, dtype=np.float64)  # None becomes NaN
-    except OverflowError:  # an integer beyond float range: find it cell by cell
-        flags = [type(v) is int and abs(v) > _F32_MAX for v in values]
-        bad = np.array(flags, dtype=bool) if bad is None else bad | flags
-        floats = np.array([0.0 if flag else v for v, flag in zip(values, flags)], dtype=np.float64)
+def _checked(matrix: np.ndarray, missing_allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The float32 matrix and a mask of rows with a value out of float32 range, or NaN where not allowed."""
     with np.errstate(invalid="ignore"):
-        out_of_range = ~(np.abs(floats) <= _F32_MAX)  # NaN compares False: flagged here...
-    if allow_missing:
-        out_of_range &= ~np.isnan(floats)  # ...and forgiven where missing values are allowed
-    if out_of_range.any():
-        bad = out_of_range if bad is None else bad | out_of_range
-    return floats, bad
+        ok = np.abs(matrix) <= _F32_MAX  # NaN compares False
+    if missing_allowed.any():
+        ok |= np.isnan(matrix) & missing_allowed
+    bad = ~ok.all(axis=1)
+    if bad.any():
+        matrix = np.where(ok, matrix, 0.0)  # bad rows are dropped; keep the cast quiet
+    return matrix.astype(np.float32), bad
+
+
+def _numbers(values: tuple[Any, ...], allow_missing: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """One column as float64 (None as NaN) and a mask of cells of the wrong type; ranges are checked later."""
+    allowed = _NUMBER_OR_NULL if allow_missing else _NUMBER_TYPES
+    flags = [type(v) not in allowed or type(v) is int and abs(v) > _F32_MAX for v in values]
+    if not any(flags):
+        return np.array(values, dtype=np.float64), None
+    return (np.array([0.0 if flag else v for v, flag in zip(values, flags)], dtype=np.float64),
+            np.array(flags, dtype=bool))
 
 
 def _categories(values: tuple[Any, ...], column: _Column) -> tuple[np.ndarray, np.ndarray | None]:

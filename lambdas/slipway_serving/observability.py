@@ -21,26 +21,28 @@ class Telemetry:
     def __init__(self, config: ServingConfig) -> None:
         from aws_lambda_powertools import Logger, Metrics
         from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+        from aws_lambda_powertools.metrics import MetricUnit
 
         self.logger = Logger(service=config.service)
         logging.getLogger(PACKAGE_LOGGER)  # registered, so its configuration can be copied
         copy_config_to_registered_loggers(source_logger=self.logger, include={PACKAGE_LOGGER})
         self.metrics = Metrics(namespace=config.metrics_namespace, service=config.service)
+        self._milliseconds, self._count = MetricUnit.Milliseconds, MetricUnit.Count
 
-    def instrument(self, handler: Handler, *, correlation_id_path: str | None = None) -> Handler:
+    def instrument(self, handler: Handler) -> Handler:
         """Request ids on every log line, then one EMF flush (and a ColdStart metric) per call."""
-        logged = self.logger.inject_lambda_context(handler, correlation_id_path=correlation_id_path,
-                                                   clear_state=True)
+        logged = self.logger.inject_lambda_context(handler, clear_state=True)
         return self.metrics.log_metrics(logged, capture_cold_start_metric=True)  # type: ignore[return-value]
 
     def record(self, *, model_version: str | None, latency_ms: float, rows: int, rejects: int,
                errors: int = 0) -> None:
-        from aws_lambda_powertools.metrics import MetricUnit
-
+        """Latency and Rows on every call; Rejects and Errors when there are some (absent means 0)."""
+        metrics = self.metrics
         if model_version:
-            self.metrics.add_dimension(name="model_version", value=model_version)
-        self.metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(latency_ms, 3))
-        self.metrics.add_metric(name="Rows", unit=MetricUnit.Count, value=rows)
-        self.metrics.add_metric(name="Rejects", unit=MetricUnit.Count, value=rejects)
+            metrics.add_dimension(name="model_version", value=model_version)
+        metrics.add_metric(name="Latency", unit=self._milliseconds, value=round(latency_ms, 3))
+        metrics.add_metric(name="Rows", unit=self._count, value=rows)
+        if rejects:
+            metrics.add_metric(name="Rejects", unit=self._count, value=rejects)
         if errors:
-            self.metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=errors)
+            metrics.add_metric(name="Errors", unit=self._count, value=errors)

@@ -2,15 +2,16 @@
 
 A record that can never succeed (bad base64, not JSON, wrong shape, wrong features) becomes a
 reject line carrying its original data; it is data, not a failure. Keys are deterministic per
-batch (``<prefix><shard>/<first seq>-<last seq>.jsonl``) so a retried batch overwrites its output.
+batch (``<prefix><shard>/<first seq>.jsonl``) so a retried batch overwrites its output.
 """
 from __future__ import annotations
 
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
 
 from .store import LoadedModel
@@ -18,8 +19,7 @@ from .store import LoadedModel
 _RECORD_KEYS = frozenset({"id", "features"})
 
 
-@dataclass(frozen=True)
-class KinesisRecord:
+class KinesisRecord(NamedTuple):  # a tuple: 10,000 of them per batch are built cheaply
     shard_id: str
     sequence_number: str
     partition_key: str
@@ -72,10 +72,10 @@ def _decode(record: KinesisRecord) -> tuple[str | None, Any] | _Reject:
         document = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
         return _Reject("InvalidJSON", f"record data is not valid JSON: {exc}")
-    if not isinstance(document, dict) or "features" not in document:
+    if type(document) is not dict or "features" not in document:
         return _Reject("InvalidRecord", 'record must be a JSON object {"id": ..., "features": row}')
-    unknown = sorted(set(document) - _RECORD_KEYS)
-    if unknown:
+    if len(document) > 1 and (len(document) > 2 or "id" not in document):
+        unknown = sorted(set(document) - _RECORD_KEYS)
         return _Reject("InvalidRecord", f"unknown field {unknown[0]!r} in record")
     record_id = document.get("id")
     if record_id is not None and not isinstance(record_id, str):
@@ -85,31 +85,43 @@ def _decode(record: KinesisRecord) -> tuple[str | None, Any] | _Reject:
 
 def _key(prefix: str, shard_id: str, records: list[KinesisRecord]) -> str:
     sequences = sorted((r.sequence_number for r in records), key=int)
-    return f"{prefix}{shard_id}/{sequences[0]}-{sequences[-1]}.jsonl"
+    # Keyed by the first record alone: Lambda retries a batch from its checkpoint, so a retried,
+    # bisected or partially re-read batch rewrites the same object instead of adding a second
+    # copy of records already written (the last sequence number would differ between attempts).
+    return f"{prefix}{shard_id}/{sequences[0]}.jsonl"
 
 
 def score_batch(records: list[KinesisRecord], model: LoadedModel, *, results_prefix: str,
-                rejects_prefix: str) -> BatchOutcome:
+                rejects_prefix: str, chunk: int = 2_000) -> BatchOutcome:
+    """Decode and validate ``chunk`` records at a time (their parsed JSON is dropped as soon as it
+    is a matrix, which bounds memory), then predict the whole batch in one call."""
+    if not records:
+        return BatchOutcome(results=(), rejects=(), scored=0, rejected=0)
     rejects: dict[int, _Reject] = {}
-    candidates: list[tuple[int, str | None]] = []
-    rows: list[Any] = []
-    for i, record in enumerate(records):
-        decoded = _decode(record)
-        if isinstance(decoded, _Reject):
-            rejects[i] = decoded
-        else:
-            candidates.append((i, decoded[0]))
-            rows.append(decoded[1])
-    conversion = model.predictor.convert(rows)
-    for error in conversion.errors:
-        index = candidates[error.row][0]
-        rejects[index] = _Reject("InvalidFeatures", error.reason)
-    predictions = model.predictor.predict(conversion.matrix)
+    scored: list[tuple[int, str | None]] = []  # (record index, id) of each matrix row
+    matrices = []
+    for start in range(0, len(records), chunk):
+        candidates: list[tuple[int, str | None]] = []
+        rows: list[Any] = []
+        for i in range(start, min(start + chunk, len(records))):
+            decoded = _decode(records[i])
+            if isinstance(decoded, _Reject):
+                rejects[i] = decoded
+            else:
+                candidates.append((i, decoded[0]))
+                rows.append(decoded[1])
+        conversion = model.predictor.convert(rows)
+        del rows
+        for error in conversion.errors:
+            rejects[candidates[error.row][0]] = _Reject("InvalidFeatures", error.reason)
+        scored.extend(candidates[row] for row in conversion.valid)
+        matrices.append(conversion.matrix)
+    matrix = matrices[0] if len(matrices) == 1 else np.concatenate(matrices)
+    predictions = model.predictor.predict(matrix)
 
     results: dict[str, list[bytes]] = {}
     name, version = model.manifest.model_name, model.version
-    for row, prediction in zip(conversion.valid, predictions):
-        index, record_id = candidates[row]
+    for (index, record_id), prediction in zip(scored, predictions):
         record = records[index]
         results.setdefault(record.shard_id, []).append(orjson.dumps({
             "id": record_id, "shard_id": record.shard_id, "sequence_number": record.sequence_number,

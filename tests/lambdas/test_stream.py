@@ -43,8 +43,9 @@ def test_the_recorded_event_is_read_with_shard_and_sequence() -> None:
     assert second.sequence_number.startswith("495903382714902566085596925409")
 
 
+@pytest.mark.parametrize("chunk", [2_000, 2])
 def test_a_batch_is_scored_in_one_call_and_poison_records_become_rejects(
-        loaded: LoadedModel, binary_model: BuiltModel, monkeypatch: pytest.MonkeyPatch) -> None:
+        loaded: LoadedModel, binary_model: BuiltModel, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     rows = binary_model.rows(4)
     bad_row = dict(rows[2], **{"mean radius": "big"})
     event = kinesis_event([{"id": "a", "features": rows[0]}, b"not json at all",
@@ -54,11 +55,12 @@ def test_a_batch_is_scored_in_one_call_and_poison_records_become_rejects(
     predict = loaded.predictor.predict
     monkeypatch.setattr(loaded.predictor, "predict", lambda m: calls.append(len(m)) or predict(m))
 
-    outcome = score_batch(records_from_event(event), loaded, results_prefix="results/", rejects_prefix="rejects/")
+    outcome = score_batch(records_from_event(event), loaded, results_prefix="results/", rejects_prefix="rejects/",
+                          chunk=chunk)
 
     assert calls == [3] and (outcome.scored, outcome.rejected) == (3, 3)
     [results], [rejects] = outcome.results, outcome.rejects
-    span = f"shardId-000000000000/{SEQ}-{SEQ + 5}.jsonl"
+    span = f"shardId-000000000000/{SEQ}.jsonl"
     assert (results.key, rejects.key) == (f"results/{span}", f"rejects/{span}")
     scored = _lines(results.body)
     assert [(r["id"], r["sequence_number"]) for r in scored] == [("a", str(SEQ)), (None, str(SEQ + 2)),
@@ -112,8 +114,8 @@ def test_records_are_grouped_per_shard(loaded: LoadedModel, binary_model: BuiltM
     outcome = score_batch(records_from_event({"Records": a["Records"] + b["Records"]}), loaded,
                           results_prefix="", rejects_prefix="")
 
-    assert [(o.key, o.lines) for o in outcome.results] == [("shardId-000000000001/10-11.jsonl", 2),
-                                                           ("shardId-000000000002/7-7.jsonl", 1)]
+    assert [(o.key, o.lines) for o in outcome.results] == [("shardId-000000000001/10.jsonl", 2),
+                                                           ("shardId-000000000002/7.jsonl", 1)]
 
 
 @pytest.mark.parametrize(("task", "fields"), [("regression", {"value"}), ("anomaly_detection", {"anomaly", "score"}),
@@ -130,3 +132,9 @@ def test_result_lines_carry_each_tasks_fields(task: str, fields: set[str], task_
     lines = _lines(results.body)
     assert [set(line) - {"id", "shard_id", "sequence_number", "model_name", "model_version"} for line in lines] == [fields] * 3
     assert outcome.rejects == ()
+
+
+def test_an_empty_batch_scores_nothing(loaded: LoadedModel) -> None:
+    outcome = score_batch([], loaded, results_prefix="r/", rejects_prefix="x/")
+
+    assert (outcome.objects, outcome.scored, outcome.rejected) == ((), 0, 0)

@@ -30,7 +30,6 @@ from ..store import ModelStore
 from ..wire import request_id
 
 log = logging.getLogger(__name__)
-API_GATEWAY_REQUEST_ID = "requestContext.requestId"
 
 
 @dataclass
@@ -41,7 +40,7 @@ class HttpRuntime:
     handle: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        self.handle = self.telemetry.instrument(self._handle, correlation_id_path=API_GATEWAY_REQUEST_ID)
+        self.handle = self.telemetry.instrument(self._handle)
 
     @functools.cached_property
     def adapter(self) -> Any:
@@ -53,7 +52,9 @@ class HttpRuntime:
         return Mangum(create_app(self.store, self.config.limits), lifespan="off")
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        http = (event.get("requestContext") or {}).get("http") or {}
+        request_context = event.get("requestContext") or {}
+        self.telemetry.logger.set_correlation_id(request_context.get("requestId"))  # API Gateway's request id
+        http = request_context.get("http") or {}
         operation = ROUTES.get((http.get("method"), event.get("rawPath"))) if event.get("version") == "2.0" else None
         started = time.perf_counter()
         if operation is None:
