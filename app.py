@@ -12,6 +12,7 @@ from stacks.config import SlipwayConfig
 from stacks.data_stack import DataStack
 from stacks.inference_stack import InferenceStack
 from stacks.nag import add_compliance_checks
+from stacks.training_stack import TrainingStack
 
 PROJECT = Path(__file__).resolve().parent
 
@@ -29,7 +30,9 @@ def build_app(context: dict | None = None, outdir: str | None = None) -> cdk.App
     env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
     data = DataStack(app, "SlipwayData", config=config, env=env)
     inference = InferenceStack(app, "SlipwayInference", config=config, data=data.exports, env=env)
-    inference.add_stack_dependency(data, "imports the buckets, stream and queues by export name")
+    training = TrainingStack(app, "SlipwayTraining", config=config, data=data.exports, env=env)
+    for stack in (inference, training):
+        stack.add_stack_dependency(data, "imports the buckets, stream and queues by export name")
     if config.compliance_checks:
         add_compliance_checks(app)
     return app

@@ -36,3 +36,36 @@ def stack_metadata(assembly: Path) -> dict[str, list[dict[str, Any]]]:
         for construct_path, entries in json.loads(path.read_text()).items():
             merged.setdefault(construct_path, []).extend(entries)
     return merged
+
+
+@pytest.fixture(scope="session")
+def training_template(assembly: Path) -> Template:
+    return _template(assembly, "SlipwayTraining")
+
+
+def flatten(value: Any) -> str:
+    """A resolved CloudFormation string with its references as readable `${...}` markers."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        delimiter, parts = value["Fn::Join"]
+        return delimiter.join(flatten(part) for part in parts)
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    if "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    if "Fn::ImportValue" in value:
+        return "${Import:" + value["Fn::ImportValue"] + "}"
+    if "Fn::FindInMap" in value:
+        table, key, attribute = value["Fn::FindInMap"]
+        return "${Map:" + table + "." + flatten(key) + "." + attribute + "}"
+    if "Fn::Sub" in value:
+        return value["Fn::Sub"]
+    raise ValueError(f"unexpected intrinsic {value!r}")
+
+
+@pytest.fixture(scope="session")
+def pipeline_definition(training_template: Template) -> dict[str, Any]:
+    """The state machine's definition, parsed, with references as `${...}` markers."""
+    [machine] = training_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    return json.loads(flatten(machine["Properties"]["DefinitionString"]))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.nag import acknowledge, flatten_reference
-from stacks.nag import PACKS
+from stacks.nag import PACKS, acknowledge, flatten_reference
 
 # Every acknowledged finding in the default configuration. A new one must be added here on purpose,
 # with its reason in the stacks and in docs/operations.md.
@@ -18,6 +17,16 @@ ACKNOWLEDGED = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-ResultsBucketArn/rejects/*]",
     "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-ResultsBucketArn/predictions/*]",
     "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-DataBucketArn/batch/*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-DataBucketArn/training/model/*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-ModelsBucketArn/training/model/*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-ModelsBucketArn/checkpoints/model/*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::SlipwayData-ModelsBucketArn/models/model/*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
+    "log-group:/aws/sagemaker/TrainingJobs:*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+    "hyper-parameter-tuning-job/model-*]",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+    "training-job/model-*]",
     "Serverless::Serverless-LambdaDLQ",
     "Serverless::Serverless-LambdaLatestVersion",
     "Serverless::Serverless-SQSRedrivePolicy",
