@@ -73,10 +73,12 @@ def http_event(rows: list[dict[str, float]]) -> dict[str, Any]:
             "body": body, "isBase64Encoded": False}
 
 
-def kinesis_event(rows: list[dict[str, float]]) -> dict[str, Any]:
+def kinesis_event(rows: list[dict[str, float]], *, arrays: bool = False) -> dict[str, Any]:
+    """10,000 records of ``{"id", "features"}``, rows as objects or as arrays in feature order."""
     records = []
     for i, row in enumerate(rows):
-        data = base64.b64encode(json.dumps({"id": f"r{i}", "features": row}).encode()).decode()
+        features = list(row.values()) if arrays else row
+        data = base64.b64encode(json.dumps({"id": f"r{i}", "features": features}).encode()).decode()
         sequence = str(49590338271490256608559692538361571095921575989136588898 + i)
         records.append({"kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": f"p{i % 16}",
                                     "sequenceNumber": sequence, "data": data, "approximateArrivalTimestamp": 1.0},
@@ -120,7 +122,9 @@ def measure(models: dict[str, bench_models.BenchModel], bundle_paths: dict[str, 
     events = WORK / "events"
     events.mkdir(parents=True, exist_ok=True)
     (events / "http.json").write_text(json.dumps(http_event(bench_models.sample_rows(1))))
-    (events / "kinesis.json").write_text(json.dumps(kinesis_event(bench_models.sample_rows(STREAM_RECORDS))))
+    stream_rows = bench_models.sample_rows(STREAM_RECORDS)
+    (events / "kinesis.json").write_text(json.dumps(kinesis_event(stream_rows)))
+    (events / "kinesis-arrays.json").write_text(json.dumps(kinesis_event(stream_rows, arrays=True)))
     results: dict[str, Any] = {name: {v: {} for v in VARIANTS} for name in models}
     cold: dict[tuple[str, str], list[float]] = {}
     print(f"   cold starts: {COLD_RUNS} fresh processes per function", flush=True)
@@ -136,6 +140,8 @@ def measure(models: dict[str, bench_models.BenchModel], bundle_paths: dict[str, 
             warm = run_child(variant, "http", model, bundle_paths[variant], events / "http.json", warm=WARM_REQUESTS)
             stream = run_child(variant, "stream", model, bundle_paths[variant], events / "kinesis.json",
                                repeats=STREAM_REPEATS)
+            arrays = run_child(variant, "stream", model, bundle_paths[variant], events / "kinesis-arrays.json",
+                               repeats=STREAM_REPEATS)
             timings = sorted(warm["warm_s"])
             entry = results[name][variant]
             entry["cold_ms"] = statistics.median(cold[(name, variant)])
@@ -144,6 +150,7 @@ def measure(models: dict[str, bench_models.BenchModel], bundle_paths: dict[str, 
             entry["warm_p50_us"] = timings[len(timings) // 2] * 1e6
             entry["warm_p99_us"] = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1e6
             entry["stream_records_per_s"] = STREAM_RECORDS / statistics.median(stream["batch_s"])
+            entry["stream_array_records_per_s"] = STREAM_RECORDS / statistics.median(arrays["batch_s"])
             entry["http_peak_rss_mb"] = warm["peak_rss_kb"] / 1024
             entry["stream_peak_rss_mb"] = stream["peak_rss_kb"] / 1024
     return results

@@ -143,7 +143,7 @@ def test_a_header_only_file_gives_empty_outputs(binary_model: BuiltModel) -> Non
 
 @pytest.mark.parametrize(("data", "reason", "says"), [
     (b"", "NoHeader", "the file is empty"),
-    (b"\xff\xfegarbage", "NotCSV", "the file is not UTF-8 text (byte 0)"),
+    (b"\xff\xfegarbage", "NotCSV", "the file is not UTF-8 text (invalid start byte)"),
     (b"a,b\n1,\x002\n", "NotCSV", "the file holds NUL bytes, so it is binary, not CSV text"),
     (b'size,weight,colour\n"1,2,3\n', "NotCSV", "not a readable CSV file: unexpected end of data"),
     (b"size,weight,size\n", "InvalidHeader", "the header names ['size'] more than once"),

@@ -48,7 +48,8 @@ def stream_handler(event: dict, context: object) -> dict:
     for record in event["Records"]:
         document = json.loads(base64.b64decode(record["kinesis"]["data"]))
         ids.append((document.get("id"), record["kinesis"]["sequenceNumber"]))
-        rows.append([document["features"][f] for f in FEATURES])
+        features = document["features"]
+        rows.append(features if isinstance(features, list) else [features[f] for f in FEATURES])
     probabilities = model.predict_proba(np.array(rows, dtype=np.float32))
     lines = [json.dumps({"id": i, "sequence_number": s, "label": int(p.argmax()),
                          "probabilities": {"0": float(p[0]), "1": float(p[1])}}) for (i, s), p in zip(ids, probabilities)]
