@@ -114,7 +114,7 @@ def _guarded(run: Any) -> Any:
             return int(run(args))
         except JobError as error:
             print(f"slipway: {error.code}: {error.message}", file=sys.stderr)
-            return EXIT_INVALID
+            return EXIT_FAILED if error.code == "TuningJobFailed" else EXIT_INVALID
         except TrainingRunnerError as error:
             print(f"slipway: {error.code}: {error.message}", file=sys.stderr)
             return EXIT_FAILED

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .errors import (InvalidHyperparameter, MalformedArguments, TrainingError,
-                     UnknownHyperparameter)
+from .arguments import parse_args
+from .errors import InvalidHyperparameter, TrainingError, UnknownHyperparameter
 from .tasks import ALGORITHMS, TASKS
 
 # The manifest schema's pattern, checked here so a bad name fails before minutes of training
@@ -219,31 +219,9 @@ def from_strings(values: Mapping[str, str]) -> Hyperparameters:
     return hp
 
 
-def parse_args(argv: Sequence[str]) -> dict[str, str]:
-    """`--key value` pairs (as the SageMaker toolkit builds them) and `--key=value`, into strings.
-
-    Not argparse: it would turn a bad value into a usage message on stderr and exit 2, bypassing
-    the failure file. One-letter keys arrive as `-C value` (the toolkit's spelling)."""
-    values: dict[str, str] = {}
-    tokens = list(argv)
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        dashes = 2 if token.startswith("--") else 1 if re.match(r"^-[A-Za-z]$", token) else 0
-        if not dashes or token == "--":
-            raise MalformedArguments(f"expected '--key value', got {token!r}")
-        key, equals, value = token[dashes:].partition("=")
-        if not equals:
-            if index + 1 >= len(tokens):
-                raise MalformedArguments(f"hyperparameter {key!r} has no value")
-            index += 1
-            value = tokens[index]
-        if key in values:
-            raise MalformedArguments(f"hyperparameter {key!r} is given twice")
-        values[key] = value
-        index += 1
-    return values
-
-
 def from_argv(argv: Sequence[str]) -> Hyperparameters:
     return from_strings(parse_args(argv))
+
+
+__all__ = ["COMMON", "SPECIFIC", "Hyperparameters", "InapplicableHyperparameter", "from_argv",
+           "from_strings", "parse_args"]
