@@ -32,8 +32,9 @@ class LambdaCode:
     @property
     def summary(self) -> str:
         used = self.bundle.unzipped_bytes
-        return (f"Lambda bundle {self.name}: {used / _MIB:.1f} MiB unzipped, "
-                f"{100 * used / UNZIPPED_LIMIT_BYTES:.0f}% of Lambda's {UNZIPPED_LIMIT_BYTES // _MIB} MiB limit")
+        size = f"{used / _MIB:.1f} MiB" if used >= _MIB else f"{used / 1024:.0f} KiB"
+        return (f"Lambda bundle {self.name}: {size} unzipped, "
+                f"{100 * used / UNZIPPED_LIMIT_BYTES:.1f}% of Lambda's {UNZIPPED_LIMIT_BYTES // _MIB} MiB limit")
 
     def report(self, scope: IConstruct) -> None:
         """Shown by `cdk synth` / `cdk deploy` and kept in the assembly's metadata."""

@@ -37,7 +37,7 @@ def regional_image(scope: Construct, construct_id: str, *, framework: str, versi
         if not registry.endswith(".amazonaws.com"):
             continue  # other partitions (China, GovCloud isolated regions) are out of target-partitions
         rows[region] = {"uri": uri, "account": registry.split(".", 1)[0], "repository": rest.split(":", 1)[0]}
-    mapping = cdk.CfnMapping(scope, construct_id, mapping=rows)
+    mapping = cdk.CfnMapping(scope, construct_id, mapping=rows, lazy=True)
     stack = cdk.Stack.of(scope)
     region = stack.region
     return RegionalImage(

@@ -112,3 +112,11 @@ def test_given_a_bad_context_value_when_the_app_synthesizes_then_it_fails_naming
 
     assert result.returncode != 0
     assert "ConfigError: cdk.json context 'retry_attempts': got -1; expected an integer from 0 to 10000" in result.stderr
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/operations.md"])
+def test_every_knob_is_documented_with_its_default(document):
+    text = (REPO / document).read_text()
+
+    undocumented = [key for key in knob_names() if f"`{key}`" not in text]
+    assert undocumented == []
