@@ -72,3 +72,19 @@ def test_a_tuning_job_is_created(clients: Any) -> None:
     static = described["TrainingJobDefinition"]["StaticHyperParameters"]
     assert json.loads(static["sagemaker_submit_directory"]) == \
         "s3://models/jobs/xgb-tune-send/source/sourcedir.tar.gz"
+
+
+def test_slipway_cloud_train_uploads_and_creates_the_job(clients: Any,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from slipway.cli import main
+
+    code = main(["cloud", "train", str(SHIPPED), "--role", ROLE, "--output", "s3://models/jobs",
+                 "--channel", "train=s3://data/train/", "--region", REGION,
+                 "--job-name", "xgb-cli-send"])
+
+    assert code == 0
+    assert capsys.readouterr().out.strip().endswith(":training-job/xgb-cli-send")
+    listed = clients("s3").list_objects_v2(Bucket="models", Prefix="jobs/xgb-cli-send/source/")
+    assert [o["Key"] for o in listed["Contents"]] == ["jobs/xgb-cli-send/source/sourcedir.tar.gz"]
+    assert clients("sagemaker").describe_training_job(
+        TrainingJobName="xgb-cli-send")["EnableManagedSpotTraining"] is True
