@@ -74,6 +74,10 @@ class SlipwayFunction(Construct):
         acknowledge(self.function, "Serverless::Serverless-LambdaDLQ",
                     f"Never invoked asynchronously, and a DLQ only receives failed asynchronous events: "
                     f"{failure_handling}.")
+        if not config.tracing:
+            acknowledge(self.function, "Serverless::Serverless-LambdaTracing",
+                        "tracing is false in cdk.json: the operator turned X-Ray off (cost or data residency); "
+                        "logs and the alarms still cover every invocation.")
         if config.tracing:
             acknowledge(self.role, "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                         "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level "

@@ -69,3 +69,21 @@ def pipeline_definition(training_template: Template) -> dict[str, Any]:
     """The state machine's definition, parsed, with references as `${...}` markers."""
     [machine] = training_template.find_resources("AWS::StepFunctions::StateMachine").values()
     return json.loads(flatten(machine["Properties"]["DefinitionString"]))
+
+
+# The options the default app does not use, synthesized once per session (and cached by content):
+# an open API, SnapStart, arm64 on the newest runtime, no tracing, an alarm e-mail. Dependencies
+# are not bundled, so this synth needs no PyPI.
+ALTERNATIVE_CONTEXT = {
+    "api_auth": "none", "api_cold_start": "snapstart", "lambda_architecture": "arm64",
+    "lambda_runtime": "python3.14", "tracing": False, "alarm_email": "ops@example.com",
+    "bundle_dependencies": False, "model_name": "churn-prediction-v2",
+}
+
+
+@pytest.fixture(scope="session")
+def alternative_assembly() -> Path:
+    from slipway.synth import synthesize
+    from tests.conftest import REPO
+
+    return synthesize(REPO, context=ALTERNATIVE_CONTEXT)
