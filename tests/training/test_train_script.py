@@ -1,6 +1,7 @@
 """train.py's own job: turn every outcome into an exit code and, on failure, output/failure."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,17 @@ def test_the_failure_reason_is_cut_to_sagemakers_limit(tmp_path: Path) -> None:
     train.write_failure(tmp_path / "output" / "failure", "x" * 5000)
 
     assert len((tmp_path / "output" / "failure").read_text()) == train.FAILURE_LIMIT
+
+
+@pytest.mark.parametrize(("argv", "task"), [
+    (["--algorithm", "kmeans", "--n_clusters", "3"], "clustering"),
+    (["--algorithm", "svm", "-C", "2"], "classification"),
+    (["--algorithm", "isolation_forest", "--n_estimators", "5"], "anomaly_detection"),
+])
+def test_any_family_runs_from_the_command_line(base_dir: Path, iris_channel: Path,
+                                               argv: list[str], task: str) -> None:
+    code = train.main(argv, _environ(base_dir))
+
+    manifest = json.loads((base_dir / "model" / "manifest.json").read_text())
+    assert code == 0
+    assert (manifest["task"], manifest["algorithm"]) == (task, argv[1])
