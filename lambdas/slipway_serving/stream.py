@@ -143,5 +143,8 @@ def score_batch(records: list[KinesisRecord], model: LoadedModel, *, results_pre
 
 def _objects(prefix: str, lines: dict[str, list[bytes]], by_shard: dict[str, list[KinesisRecord]]
              ) -> tuple[OutputObject, ...]:
-    return tuple(OutputObject(key=_key(prefix, shard, by_shard[shard]), body=b"\n".join(body) + b"\n",
-                              lines=len(body)) for shard, body in sorted(lines.items()))
+    """One object per shard of the batch, empty ones included: a retry after a crash that
+    followed a write must replace what that attempt wrote, even when it now has nothing to say."""
+    return tuple(OutputObject(key=_key(prefix, shard, by_shard[shard]),
+                              body=b"\n".join(lines[shard]) + b"\n" if lines.get(shard) else b"",
+                              lines=len(lines.get(shard, ()))) for shard in sorted(by_shard))
