@@ -10,6 +10,7 @@ from typing import Any
 from slipway.aws import AwsTarget, Clients
 from slipway.local.adapters import BackendAdapter, LocalStackAdapter, MotoAdapter
 from slipway.local.emulator import MotoEmulator
+from slipway.local.faults import Fault
 
 
 class BackendUnavailable(RuntimeError):
@@ -65,8 +66,11 @@ class LocalStackBackend:
         pass  # the user's LocalStack outlives the local stack
 
 
-def backend(name: str) -> Any:
-    backends = {"moto": MotoBackend, "localstack": LocalStackBackend}
-    if name not in backends:
-        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(backends)}")
-    return backends[name]()
+def backend(name: str, *, faults: list[Fault] | None = None) -> Any:
+    if name == "moto":
+        return MotoBackend(emulator=MotoEmulator(faults=list(faults or [])))
+    if name == "localstack":
+        if faults:
+            raise ValueError("fault injection needs the embedded moto backend")
+        return LocalStackBackend()
+    raise ValueError(f"unknown backend {name!r}; choose one of moto, localstack")

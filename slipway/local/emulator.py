@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from slipway.aws import AwsTarget
+from slipway.local import moto_patches
+from slipway.local.faults import Fault, with_faults
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +30,26 @@ class MotoEmulator:
     host: str = "127.0.0.1"
     port: int = 0
     region: str = "us-east-1"
+    faults: list[Fault] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._server = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> AwsTarget:
-        from moto.server import ThreadedMotoServer  # moto is heavy; import only when it runs
+        # moto is heavy; import only when it runs. Its WSGI app is served here (as moto's own
+        # ThreadedMotoServer does) so that injected faults can sit in front of it.
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
 
         if not self._running.acquire(blocking=False):
             raise EmulatorError("an embedded moto emulator is already running in this process; stop it first")
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
-        _, port = self._server.get_host_and_port()
+        moto_patches.apply()
+        app = with_faults(DomainDispatcherApplication(create_backend_app), self.faults)
+        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+        port = self._server.server_port
         urllib.request.urlopen(urllib.request.Request(f"http://{self.host}:{port}/moto-api/reset", method="POST"),
                                timeout=10).close()
         log.info("moto server listening on %s:%s", self.host, port)
@@ -76,7 +86,8 @@ class MotoEmulator:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
             self._running.release()
 

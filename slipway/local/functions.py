@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from slipway.local.environ import function_environment, use_for_this_thread
+from slipway.local.faults import FunctionFault, InjectedCrash
 
 _IMPORT_LOCK = threading.Lock()
 
@@ -128,6 +129,7 @@ class LocalFunction:
         self._sandbox = self._new_sandbox()
         self._sandbox_lock = threading.Lock()
         self.cold_starts = 0
+        self.faults: list[FunctionFault] = []  # injected crashes, for resilience tests
 
     def _new_sandbox(self) -> ThreadPoolExecutor:
         # Lambda's runtime calls a handler from one thread, one event at a time, with an event loop
@@ -169,6 +171,11 @@ class LocalFunction:
             self._sandbox = self._new_sandbox()
             self._handler = None
 
+    def _crash_if_injected(self, phase: str, event: Any) -> None:
+        for fault in self.faults:
+            if fault.phase == phase and fault.should_fire(event):
+                raise InjectedCrash(f"injected crash {phase} the handler")
+
     def close(self) -> None:
         self._sandbox.shutdown(wait=True)
 
@@ -176,7 +183,9 @@ class LocalFunction:
         context = LambdaContext(self.config.name, self.config.arn, self.config.memory_mb, self.config.timeout_s)
         started = time.perf_counter()
         try:
+            self._crash_if_injected("before", event)
             payload = self._load()(event, context)
+            self._crash_if_injected("after", event)
         except Exception as error:  # a handler's error is data for the caller, as Lambda reports it
             return Invocation(
                 error_type=type(error).__name__,

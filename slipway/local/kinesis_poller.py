@@ -177,6 +177,7 @@ class ShardPoller:
         self.stopped = threading.Event()
         self.invocations = 0
         self.sent_to_on_failure = 0
+        self.records_done = 0  # checkpointed: processed, or given up on and reported
         self._count_lock = threading.Lock()
 
     def _fetch(self, limit: int) -> list[Record]:
@@ -254,6 +255,8 @@ class ShardPoller:
         pending = [batch]
         while pending:
             self._process_one(pending.pop(0), pending)
+        with self._count_lock:
+            self.records_done += len(batch)
 
     def _process_one(self, records: list[Record], pending: list[list[Record]]) -> None:
         attempts = 0
@@ -328,6 +331,10 @@ class MappingPoller:
             thread.start()
             self._threads.append(thread)
         return self
+
+    @property
+    def records_done(self) -> int:
+        return sum(shard.records_done for shard in self.shards)
 
     def stop(self) -> None:
         for shard in self.shards:

@@ -17,6 +17,7 @@ from slipway.aws import AwsTarget, Clients
 from slipway.local.assembly import read_assembly
 from slipway.local.deployer import DeployedStack, Deployer
 from slipway.local.backends import backend as make_backend
+from slipway.local.faults import Fault
 from slipway.local.functions import FunctionConfig, LocalFunction
 from slipway.local.gateway import LocalApiGateway
 from slipway.local.kinesis_poller import MappingPoller, MappingSettings
@@ -157,13 +158,14 @@ def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[Map
 
 
 def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_port: int = 0,
-                 start_gateway: bool = True, start_pollers: bool = True, target: str = "moto") -> LocalDeployment:
+                 start_gateway: bool = True, start_pollers: bool = True, target: str = "moto",
+                 faults: list[Fault] | None = None) -> LocalDeployment:
     """Deploy the synthesized app to a backend (embedded moto, or LocalStack) and host its functions here."""
     warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     assembly = synthesize(project, context=context)
-    backend = make_backend(target)
+    backend = make_backend(target, faults=faults)
     aws = backend.start()
     try:
         deployer = Deployer(aws, adapter=backend.adapter, cache_dir=project / ".slipway" / "zips")
