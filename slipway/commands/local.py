@@ -26,7 +26,13 @@ def _local_up(args: argparse.Namespace) -> int:
     from slipway.local.stack import deploy_local
     from slipway.promote import promote
 
-    deployment = deploy_local(args.project, api_port=args.port)
+    from slipway.local.backends import BackendUnavailable
+
+    try:
+        deployment = deploy_local(args.project, api_port=args.port, target=args.target)
+    except BackendUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         if args.model:
             pointer = promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
@@ -35,7 +41,7 @@ def _local_up(args: argparse.Namespace) -> int:
         endpoint = deployment.target.endpoint_url
         stream = deployment.output("InputStreamName")
         print(f"""
-Slipway is up on the embedded emulator ({endpoint}).
+Slipway is up on {deployment.backend.name} ({endpoint}).
 
   API      {deployment.api_url}
     curl -s {deployment.api_url}/health
@@ -111,6 +117,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     up = local.add_parser("up", help="deploy the synthesized app to the emulator and serve it until Ctrl-C")
     up.add_argument("--port", type=int, default=3000, help="local API Gateway port (0: any free port)")
     up.add_argument("--model", type=Path, help="a model.tar.gz to promote once the stack is up")
+    up.add_argument("--target", choices=("moto", "localstack"), default="moto",
+                    help="where the AWS resources run: the embedded moto server, or your running LocalStack")
     up.set_defaults(run=_local_up)
 
     report = local.add_parser("report", help="every resource of the synthesized app: emulated, run by Slipway, or not")
