@@ -72,8 +72,7 @@ def _tuning(spec: JobSpec, name: str, trials: int) -> Any:
 
 
 def startup_trials(spec: JobSpec, trials: int) -> int:
-    sampler = strategy.sampler(_tuning(spec, "Bayesian", trials), seed=0)
-    return int(sampler._n_startup_trials)  # noqa: SLF001 - reported, not relied upon
+    return strategy.startup_trials(_tuning(spec, "Bayesian", trials))
 
 
 def search(spec: JobSpec, name: str, seed: int, trials: int,

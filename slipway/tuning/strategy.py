@@ -14,11 +14,15 @@ from . import space
 MEDIAN_WARMUP_STEPS = 5
 
 
+def startup_trials(tuning: TuningSpec) -> int:
+    """Bayesian search starts with random trials (as SageMaker's does), then models the rest."""
+    return min(10, max(3, tuning.total_jobs() // 4))
+
+
 def sampler(tuning: TuningSpec, seed: int | None) -> optuna.samplers.BaseSampler:
     if tuning.strategy == "Bayesian":
-        # Random start-up trials first (as SageMaker's Bayesian search does), then TPE
-        startup = min(10, max(3, tuning.total_jobs() // 4))
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials(tuning),
+                                          multivariate=True)
     if tuning.strategy == "Grid":
         return optuna.samplers.GridSampler(space.grid(tuning.ranges), seed=seed)
     return optuna.samplers.RandomSampler(seed=seed)  # Random, and Hyperband's configurations
