@@ -34,12 +34,16 @@ def _classification(model: FittedModel, data: Dataset) -> dict[str, float]:
     return values
 
 
+def _rmse(truth: np.ndarray, predicted: np.ndarray) -> float:
+    # Not skm.root_mean_squared_error: it needs scikit-learn 1.4, older than some training images
+    return float(np.sqrt(skm.mean_squared_error(truth, predicted)))
+
+
 def _regression(model: FittedModel, data: Dataset) -> dict[str, float]:
     predicted = model.pipeline.predict(data.x_valid)
     return {
-        "train:rmse": skm.root_mean_squared_error(data.y_train,
-                                                  model.pipeline.predict(data.x_train)),
-        "validation:rmse": skm.root_mean_squared_error(data.y_valid, predicted),
+        "train:rmse": _rmse(data.y_train, model.pipeline.predict(data.x_train)),
+        "validation:rmse": _rmse(data.y_valid, predicted),
         "validation:mae": skm.mean_absolute_error(data.y_valid, predicted),
         "validation:r2": skm.r2_score(data.y_valid, predicted),
     }
