@@ -133,6 +133,7 @@ def measure(models: dict[str, bench_models.BenchModel], bundle_paths: dict[str, 
             for variant in VARIANTS:
                 r = run_child(variant, "http", model, bundle_paths[variant], events / "http.json", warm=0)
                 cold.setdefault((name, variant), []).append((r["first_response"] - r["spawned"]) * 1000)
+                cold.setdefault((name, variant, "cpu"), []).append(r["first_response_cpu"] * 1000)
                 cold.setdefault((name, variant, "import"), []).append((r["imported"] - r["spawned"]) * 1000)
     for name, model in models.items():
         for variant in VARIANTS:
@@ -145,12 +146,17 @@ def measure(models: dict[str, bench_models.BenchModel], bundle_paths: dict[str, 
             timings = sorted(warm["warm_s"])
             entry = results[name][variant]
             entry["cold_ms"] = statistics.median(cold[(name, variant)])
+            entry["cold_best_ms"] = min(cold[(name, variant)])
+            entry["cold_cpu_ms"] = statistics.median(cold[(name, variant, "cpu")])
+            entry["warm_p50_cpu_us"] = statistics.median(warm["warm_cpu_s"]) * 1e6
             entry["cold_runs_ms"] = cold[(name, variant)]
             entry["import_ms"] = statistics.median(cold[(name, variant, "import")])
             entry["warm_p50_us"] = timings[len(timings) // 2] * 1e6
             entry["warm_p99_us"] = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1e6
             entry["stream_records_per_s"] = STREAM_RECORDS / statistics.median(stream["batch_s"])
             entry["stream_array_records_per_s"] = STREAM_RECORDS / statistics.median(arrays["batch_s"])
+            entry["stream_cpu_records_per_s"] = STREAM_RECORDS / statistics.median(stream["batch_cpu_s"])
+            entry["stream_array_cpu_records_per_s"] = STREAM_RECORDS / statistics.median(arrays["batch_cpu_s"])
             entry["http_peak_rss_mb"] = warm["peak_rss_kb"] / 1024
             entry["stream_peak_rss_mb"] = stream["peak_rss_kb"] / 1024
     return results

@@ -54,11 +54,11 @@ class _Reject:
 def records_from_event(event: Mapping[str, Any]) -> list[KinesisRecord]:
     """The batch's records from a Lambda Kinesis event (eventID is ``<shard id>:<sequence>``)."""
     records = []
+    append, make = records.append, KinesisRecord
     for raw in event.get("Records") or []:
-        kinesis = raw["kinesis"]
-        shard_id = raw["eventID"].rsplit(":", 1)[0]
-        records.append(KinesisRecord(shard_id=shard_id, sequence_number=kinesis["sequenceNumber"],
-                                     partition_key=kinesis.get("partitionKey", ""), data=kinesis["data"]))
+        kinesis, event_id = raw["kinesis"], raw["eventID"]
+        append(make(event_id[:event_id.rindex(":")], kinesis["sequenceNumber"], kinesis.get("partitionKey", ""),
+                    kinesis["data"]))
     return records
 
 
@@ -99,12 +99,22 @@ def score_batch(records: list[KinesisRecord], model: LoadedModel, *, results_pre
         return BatchOutcome(results=(), rejects=(), scored=0, rejected=0)
     rejects: dict[int, _Reject] = {}
     scored: list[tuple[int, str | None]] = []  # (record index, id) of each matrix row
+    a2b, loads = binascii.a2b_base64, orjson.loads
     matrices = []
     for start in range(0, len(records), chunk):
         candidates: list[tuple[int, str | None]] = []
         rows: list[Any] = []
         for i in range(start, min(start + chunk, len(records))):
-            decoded = _decode(records[i])
+            try:  # the common case, inline: 10,000 calls per batch make every call count
+                document = loads(a2b(records[i].data, strict_mode=True))
+            except ValueError:  # binascii.Error and JSONDecodeError: _decode says which
+                document = None
+            if type(document) is dict and "features" in document and (
+                    len(document) == 1 or len(document) == 2 and type(document.get("id")) is str):
+                candidates.append((i, document.get("id")))
+                rows.append(document["features"])
+                continue
+            decoded = _decode(records[i])  # anything else: the reason, or an unusual but valid record
             if isinstance(decoded, _Reject):
                 rejects[i] = decoded
             else:
