@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # What the synthesized templates depend on; anything else changing must not cost a synth.
-_INPUTS = ("app.py", "cdk.json", "stacks", "lambdas", "slipway/jobs", "training/jobs")
+_INPUTS = ("app.py", "cdk.json", "stacks", "lambdas", "slipway/jobs", "training")
 
 
 class SynthError(RuntimeError):
@@ -50,7 +50,8 @@ def synthesize(project: Path, *, context: dict[str, object] | None = None, cache
     result = subprocess.run([sys.executable, "app.py"], cwd=project, env=env, capture_output=True, text=True)
     if result.returncode != 0 or not (staging / "manifest.json").is_file():
         shutil.rmtree(staging, ignore_errors=True)
-        raise SynthError(f"synth of {project / 'app.py'} failed:\n{result.stderr[-4000:]}")
+        # cdk-nag's and CDK's validation reports go to stdout, Python errors to stderr
+        raise SynthError(f"synth of {project / 'app.py'} failed:\n{result.stdout[-3000:]}{result.stderr[-4000:]}")
     try:
         staging.rename(outdir)
     except OSError:

@@ -17,6 +17,7 @@ APIGW_V2_TYPES = frozenset({"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage"
 
 class BackendAdapter(Protocol):
     name: str
+    uploads_code: bool  # False: Lambda code bundles are replaced by a placeholder (Slipway runs the source)
 
     def prepare(self, template: dict[str, Any]) -> list[str]: ...
 
@@ -51,8 +52,12 @@ def _replace_refs(value: Any, replacements: dict[str, Any]) -> Any:
 
 class MotoAdapter:
     name = "moto"
+    # moto runs no Lambda code (Slipway runs the project's source), but creating a function needs its
+    # code object to exist; a placeholder saves uploading tens of MB at every bring-up.
+    uploads_code = False
     # moto's CloudFormation skips these types (with a warning); Slipway runs or reports them.
-    skipped_types = APIGW_V2_TYPES | {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::Lambda::Alias"}
+    skipped_types = APIGW_V2_TYPES | {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::Lambda::Alias",
+                                      "AWS::SNS::TopicPolicy", "AWS::CloudWatch::Alarm"}
 
     def prepare(self, template: dict[str, Any]) -> list[str]:
         notes: list[str] = []
@@ -95,6 +100,7 @@ class LocalStackAdapter:
     deployed copy; Slipway's local gateway still serves the routes from the original template."""
 
     name = "localstack"
+    uploads_code = True
     skipped_types = APIGW_V2_TYPES
 
     def prepare(self, template: dict[str, Any]) -> list[str]:

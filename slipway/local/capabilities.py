@@ -14,8 +14,10 @@ EMULATED, RUN_BY_SLIPWAY, COMPLETED_BY_SLIPWAY, NOT_EMULATED = (
 
 _GATEWAY = "local API Gateway on loopback (real HTTP, the route's payload format)"
 _RULES: dict[str, tuple[str, str]] = {
-    "AWS::Lambda::Function": (RUN_BY_SLIPWAY, "in-process on this Python, with the deployed configuration and "
-                              "environment; own module state per function; timeouts enforced"),
+    "AWS::Lambda::Function": (RUN_BY_SLIPWAY, "in-process on this Python from the project's source (the emulator "
+                              "gets a placeholder bundle), with the deployed configuration and environment; own "
+                              "module state per function; timeouts enforced; provisioned concurrency and "
+                              "SnapStart have no local effect"),
     "AWS::ApiGatewayV2::Api": (RUN_BY_SLIPWAY, _GATEWAY),
     "AWS::ApiGatewayV2::Route": (RUN_BY_SLIPWAY, _GATEWAY),
     "AWS::ApiGatewayV2::Integration": (RUN_BY_SLIPWAY, "invokes the integrated function; 6 MB payload limit, "
@@ -38,6 +40,10 @@ _RULES: dict[str, tuple[str, str]] = {
                                          "use `slipway train` / `slipway tune` for the same job specs"),
     "AWS::CloudWatch::Alarm": (NOT_EMULATED, "moto's CloudFormation has no alarms; they are checked by template "
                                "assertions"),
+    "AWS::SNS::TopicPolicy": (NOT_EMULATED, "moto does not store topic policies from CloudFormation; covered by "
+                              "template assertions and cdk-nag"),
+    "AWS::SNS::Subscription": (NOT_EMULATED, "e-mail subscriptions are not delivered locally"),
+    "AWS::Lambda::Version": (EMULATED, "published; Slipway runs the project's current source for every version"),
 }
 
 

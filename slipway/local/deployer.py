@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -92,6 +91,9 @@ class Deployer:
             return  # asset keys are content hashes: present means identical
         except s3.exceptions.ClientError:
             pass
+        if asset.packaging == "zip" and not self.adapter.uploads_code:
+            s3.put_object(Bucket=bucket, Key=key, Body=_placeholder_zip(asset))
+            return
         path = _zip_directory(asset.source, self.cache_dir, asset.asset_id) if asset.packaging == "zip" else asset.source
         s3.upload_file(str(path), bucket, key)
 
@@ -169,5 +171,11 @@ class Deployer:
         return "; ".join(reasons) or "no reason given"
 
 
-def clear_zip_cache(cache_dir: Path) -> None:
-    shutil.rmtree(cache_dir, ignore_errors=True)
+def _placeholder_zip(asset: FileAsset) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("SLIPWAY_PLACEHOLDER.txt", f"asset {asset.asset_id}: the emulator runs no Lambda code; "
+                         f"Slipway runs the project's source for it (bundle at {asset.source})\n")
+    return buffer.getvalue()

@@ -11,7 +11,7 @@ from slipway.local.adapters import LocalStackAdapter, MotoAdapter, strip_unreada
 def test_the_assembly_lists_stacks_after_their_dependencies_with_their_assets(assembly):
     stacks = read_assembly(assembly)
 
-    assert [s.name for s in stacks] == ["SlipwayData", "SlipwayInference"]
+    assert [s.name for s in stacks] == ["SlipwayData", "SlipwayInference", "SlipwayTraining"]
     assert stacks[1].dependencies == ("SlipwayData",)
     code = [a for a in stacks[1].assets if a.packaging == "zip"]
     assert len(code) == 1 and (code[0].source / "slipway_serving" / "handlers" / "http.py").is_file()
@@ -60,3 +60,24 @@ def test_for_localstack_http_api_resources_and_their_dependants_are_left_to_the_
     assert "AWS::Lambda::Function" in kinds_after
     assert not any("HttpApi" in lid and "Permission" in lid for lid in template["Resources"])
     assert any("served by Slipway's local gateway" in note for note in notes)
+
+
+@pytest.mark.e2e
+def test_for_moto_a_code_bundle_is_published_as_a_placeholder_that_says_why(assembly, tmp_path, clients):
+    import io
+    import zipfile
+
+    from slipway.local.deployer import Deployer
+
+    stack = read_assembly(assembly)[1]
+    [code] = [a for a in stack.assets if a.packaging == "zip"]
+    deployer = Deployer(clients.target, adapter=MotoAdapter(), cache_dir=tmp_path)
+    deployer.bootstrap([stack])
+
+    deployer.publish(code)
+
+    bucket = code.bucket.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "us-east-1")
+    body = clients("s3").get_object(Bucket=bucket, Key=code.key)["Body"].read()
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert names == ["SLIPWAY_PLACEHOLDER.txt"]
+    assert not list(tmp_path.iterdir())  # nothing was zipped
