@@ -31,7 +31,7 @@ class Telemetry:
 
     def instrument(self, handler: Handler) -> Handler:
         """Request ids on every log line, then one EMF flush (and a ColdStart metric) per call."""
-        logged = self.logger.inject_lambda_context(handler, clear_state=True)
+        logged = self.logger.inject_lambda_context(handler)  # keys are per request or constant: no clearing
         return self.metrics.log_metrics(logged, capture_cold_start_metric=True)  # type: ignore[return-value]
 
     def record(self, *, model_version: str | None, latency_ms: float, rows: int, rejects: int,

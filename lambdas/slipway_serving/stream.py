@@ -7,7 +7,9 @@ batch (``<prefix><shard>/<first seq>.jsonl``) so a retried batch overwrites its 
 from __future__ import annotations
 
 import binascii
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -91,12 +93,32 @@ def _key(prefix: str, shard_id: str, records: list[KinesisRecord]) -> str:
     return f"{prefix}{shard_id}/{sequences[0]}.jsonl"
 
 
+@contextmanager
+def _collection_deferred() -> Iterator[None]:
+    """Parsing a batch allocates hundreds of thousands of acyclic objects, which sets off full
+    garbage collections that walk the whole event again and again (a quarter of the time for rows
+    as objects). Nothing here makes reference cycles; collection resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def score_batch(records: list[KinesisRecord], model: LoadedModel, *, results_prefix: str,
                 rejects_prefix: str, chunk: int = 2_000) -> BatchOutcome:
     """Decode and validate ``chunk`` records at a time (their parsed JSON is dropped as soon as it
     is a matrix, which bounds memory), then predict the whole batch in one call."""
     if not records:
         return BatchOutcome(results=(), rejects=(), scored=0, rejected=0)
+    with _collection_deferred():
+        return _score(records, model, results_prefix, rejects_prefix, chunk)
+
+
+def _score(records: list[KinesisRecord], model: LoadedModel, results_prefix: str, rejects_prefix: str,
+           chunk: int) -> BatchOutcome:
     rejects: dict[int, _Reject] = {}
     scored: list[tuple[int, str | None]] = []  # (record index, id) of each matrix row
     a2b, loads = binascii.a2b_base64, orjson.loads

@@ -222,7 +222,8 @@ def test_every_handler_imports_and_runs_from_the_trimmed_bundle(tmp_path: Path) 
     out = json.loads(done.stdout)
     assert (out["predict"], out["/openapi.json"], out["/nope"]) == (200, 200, 404)
     assert out["kinesis"] == {"batchItemFailures": []} and out["batch"] == {"batchItemFailures": []}
-    assert out["puts"] == ["predictions/x.csv", "predictions/x.rejects.csv", "results/shardId-0/1.jsonl"]
+    assert out["puts"] == ["predictions/x.csv", "predictions/x.rejects.csv", "rejects/shardId-0/1.jsonl",
+                           "results/shardId-0/1.jsonl"]  # the scorer writes both objects, empty or not
     assert out["outside"] == []  # nothing came from outside the bundle but the standard library
     after = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     assert after < before * 0.75
