@@ -5,7 +5,6 @@ artifact's key includes its version, so a promotion never overwrites what is bei
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import tarfile
@@ -13,6 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
+
+from slipway.training.packaging import sha256_file
 
 
 class PromotionError(ValueError):
@@ -39,14 +40,6 @@ def read_manifest(tar_path: Path) -> dict[str, Any]:
         if handle is None:
             raise PromotionError(f"{tar_path}: manifest.json is not a regular file")
         return json.load(io.TextIOWrapper(handle, encoding="utf-8"))
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def promote(clients: Callable[[str], Any], *, bucket: str, pointer_key: str, tar_path: Path,
