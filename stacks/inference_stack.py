@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from stacks.access import allow_objects
+from stacks.access import allow_list, allow_objects
 from stacks.config import SlipwayConfig
 from stacks.constructs.alarms import ServingAlarms
 from stacks.constructs.batch_predictor import BatchPredictor
@@ -77,10 +77,15 @@ class InferenceStack(cdk.Stack):
                       why="one results file per shard and batch of sequence numbers.")
         allow_objects(scorer_role, bucket=refs.results_bucket, keys=f"{REJECTS_PREFIX}*", actions=["s3:PutObject"],
                       why="one rejects file per shard and batch of sequence numbers.")
-        allow_objects(batch_role, bucket=refs.data_bucket, keys=f"{BATCH_PREFIX}*", actions=["s3:GetObject"],
-                      why="the CSV files users drop for batch prediction.")
+        allow_objects(batch_role, bucket=refs.data_bucket, keys=f"{BATCH_PREFIX}*",
+                      actions=["s3:GetObject", "s3:GetObjectVersion"],
+                      why="the CSV files users drop for batch prediction (the version a notification names).")
+        # Without ListBucket S3 answers 403, not 404, for a file deleted before it was read: the handler
+        # would retry it to the dead-letter queue instead of recording why in an error document.
+        allow_list(batch_role, bucket=refs.data_bucket, prefixes=[BATCH_PREFIX])
         allow_objects(batch_role, bucket=refs.results_bucket, keys=f"{PREDICTIONS_PREFIX}*",
-                      actions=["s3:PutObject"], why="one predictions file per input file.")
+                      actions=["s3:PutObject", "s3:DeleteObject"],
+                      why="one predictions file per input file; a re-run deletes outputs its outcome contradicts.")
 
         self.api = PredictionApi(
             self, "Api", handler=self.api_function.alias,

@@ -34,7 +34,7 @@ def _object_grants(template, role_prefix: str) -> set[tuple[str, str]]:
     for statement in _statements(template, role_prefix):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         for action in actions:
-            if action.startswith("s3:"):
+            if action.startswith("s3:") and action != "s3:ListBucket":
                 bucket, key = statement["Resource"]["Fn::Join"][1]
                 grants.add((action, bucket["Fn::ImportValue"] + key))
     return grants
@@ -161,16 +161,27 @@ def test_the_batch_function_reads_batch_inputs_and_writes_only_predictions(infer
         ("s3:GetObject", "SlipwayData-ModelsBucketArn/pointers/model.json"),
         ("s3:GetObject", "SlipwayData-ModelsBucketArn/models/*"),
         ("s3:GetObject", "SlipwayData-DataBucketArn/batch/*"),
+        ("s3:GetObjectVersion", "SlipwayData-DataBucketArn/batch/*"),
         ("s3:PutObject", "SlipwayData-ResultsBucketArn/predictions/*"),
+        ("s3:DeleteObject", "SlipwayData-ResultsBucketArn/predictions/*"),
     }
 
 
-def test_no_role_may_delete_or_use_wildcard_actions(inference_template):
-    for policy in inference_template.find_resources("AWS::IAM::Policy").values():
+def test_the_batch_function_may_list_only_the_batch_prefix_so_a_vanished_file_reads_as_404(inference_template):
+    [listing] = [s for s in _statements(inference_template, "BatchFunctionRole") if s["Action"] == "s3:ListBucket"]
+
+    assert listing["Resource"] == {"Fn::ImportValue": "SlipwayData-DataBucketArn"}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["batch/*"]}}
+
+
+def test_no_role_may_delete_but_the_batch_function_its_own_outputs_nor_use_wildcard_actions(inference_template):
+    for logical_id, policy in inference_template.find_resources("AWS::IAM::Policy").items():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            assert not any("Delete" in a and a.startswith("s3:") for a in actions)
             assert not any(a.endswith("*") for a in actions), actions
+            if any("Delete" in a and a.startswith("s3:") for a in actions):
+                assert logical_id.startswith("BatchFunctionRole")
+                assert statement["Resource"]["Fn::Join"][1][1] == "/predictions/*"
 
 
 def test_alarms_cover_errors_throttles_iterator_age_and_failure_queue_depth(inference_template):
