@@ -119,7 +119,7 @@ def measure_running(model: Path, n: int = 300) -> dict:
                     break
                 time.sleep(0.005)
             put_to_result.append((time.perf_counter() - started) * 1000)
-            record = events.kinesis_event([{"id": f"direct-{i}", "features": row}], first_sequence=10_000_000 + i)
+            record = events.kinesis_event([{"id": f"direct-{i}", "features": row}], start_seq=10_000_000 + i)
             for r in record["Records"]:
                 r["eventSourceARN"] = f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}"
             started = time.perf_counter()

@@ -10,7 +10,6 @@ import copy
 import functools
 import hashlib
 import json
-import uuid
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
@@ -96,7 +95,7 @@ def rest_api_event(method: str, path: str, *, body: Any = None, headers: dict[st
 
 
 def kinesis_event(records: list[bytes | str | dict[str, Any]], *, shard_id: str = "shardId-000000000000",
-                  first_sequence: int = 49590338271490256608559692538361571095921575989136588898,
+                  start_seq: int = 49590338271490256608559692538361571095921575989136588898,
                   partition_key: str = "pk", stream_arn: str | None = None) -> dict[str, Any]:
     """A Kinesis batch: one record per payload (dicts JSON-encoded), consecutive sequence numbers."""
     template = load_event("kinesis")["Records"][0]
@@ -105,9 +104,10 @@ def kinesis_event(records: list[bytes | str | dict[str, Any]], *, shard_id: str 
         data = orjson.dumps(payload) if isinstance(payload, dict) else payload.encode() if isinstance(payload, str) \
             else payload
         record = copy.deepcopy(template)
-        sequence = str(first_sequence + offset)
+        sequence = str(start_seq + offset)
         record["kinesis"].update(partitionKey=partition_key, sequenceNumber=sequence,
-                                 data=base64.b64encode(data).decode())
+                                 data=base64.b64encode(data).decode(),
+                                 approximateArrivalTimestamp=template["kinesis"]["approximateArrivalTimestamp"] + offset)
         record["eventID"] = f"{shard_id}:{sequence}"
         if stream_arn:
             record["eventSourceARN"] = stream_arn
@@ -116,23 +116,47 @@ def kinesis_event(records: list[bytes | str | dict[str, Any]], *, shard_id: str 
 
 
 def sqs_event(bodies: list[str | dict[str, Any]], *, queue_arn: str | None = None) -> dict[str, Any]:
+    """An SQS batch: one message per body (dicts JSON-encoded), message ids msg-0, msg-1, ..."""
     template = load_event("sqs")["Records"][0]
     out = []
-    for body in bodies:
-        text = orjson.dumps(body).decode() if isinstance(body, dict) else body
+    for index, body in enumerate(bodies):
+        text = json.dumps(body) if isinstance(body, dict) else body
         record = copy.deepcopy(template)
-        record.update(messageId=str(uuid.uuid4()), body=text, md5OfBody=hashlib.md5(text.encode()).hexdigest())
+        record.update(messageId=f"msg-{index}", body=text, md5OfBody=hashlib.md5(text.encode()).hexdigest())
         if queue_arn:
             record["eventSourceARN"] = queue_arn
         out.append(record)
     return {"Records": out}
 
 
-def s3_notification(bucket: str, key: str, *, size: int = 0, event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
+def s3_notification(bucket: str, key: str, *, size: int = 1024, version_id: str | None = None,
+                    event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
     """An S3 event notification body (as S3 sends it to SQS: the key URL-encoded)."""
     notification = json.loads(load_event("sqs_s3_notification")["Records"][0]["body"])
     record = notification["Records"][0]
     record["eventName"] = event_name
     record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
     record["s3"]["object"].update(key=quote_plus(key, safe="/"), size=size)
+    if version_id is None:
+        record["s3"]["object"].pop("versionId", None)
+    else:
+        record["s3"]["object"]["versionId"] = version_id
     return notification
+
+
+# What S3 sends once when a notification configuration is created; handlers must ignore it.
+S3_TEST_EVENT = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-21T09:45:00.000Z",
+                 "Bucket": "slipway-data", "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3"}
+
+
+def lambda_context(function_name: str = "slipway-test", request_id: str | None = None, *,
+                   memory_mb: int = 1024, timeout_s: int = 30) -> Any:
+    """The context object Lambda's Python runtime passes to a handler."""
+    from slipway.local.functions import LambdaContext
+
+    context = LambdaContext(function_name=function_name, memory_limit_in_mb=memory_mb, timeout_s=timeout_s,
+                            invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}")
+    if request_id:
+        context.aws_request_id = request_id
+    context.log_stream_name = "2026/11/21/[$LATEST]0123456789abcdef"
+    return context

@@ -38,7 +38,7 @@ def test_a_rest_event_has_single_and_multi_value_query_strings():
 
 
 def test_kinesis_records_get_consecutive_sequence_numbers_and_base64_data():
-    event = events.kinesis_event([{"id": "a"}, b"raw"], first_sequence=10, shard_id="shardId-000000000003")
+    event = events.kinesis_event([{"id": "a"}, b"raw"], start_seq=10, shard_id="shardId-000000000003")
 
     assert [r["kinesis"]["sequenceNumber"] for r in event["Records"]] == ["10", "11"]
     assert [base64.b64decode(r["kinesis"]["data"]) for r in event["Records"]] == [b'{"id":"a"}', b"raw"]
