@@ -149,7 +149,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cloud = commands.add_parser("cloud", help="render (--dry-run) or send a job spec to SageMaker")
     which = cloud.add_subparsers(dest="cloud_command", required=True)
     for verb in ("train", "tune"):
-        parser = which.add_parser(verb, help=f"CreateTrainingJob" if verb == "train"
+        parser = which.add_parser(verb, help="CreateTrainingJob" if verb == "train"
                                   else "CreateHyperParameterTuningJob")
         parser.add_argument("spec", type=Path)
         parser.add_argument("--role", required=True, help="the SageMaker execution role ARN")

@@ -14,8 +14,8 @@ import functools
 import logging
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from dataclasses import dataclass
+from typing import Any
 
 from ..batch import (BatchInputError, InvalidMessage, ObjectRef, error_document, message_ids,
                      objects_from_message, output_keys, score_csv)
@@ -23,17 +23,10 @@ from ..clients import s3_client
 from ..config import ServingConfig
 from ..observability import Telemetry
 from ..store import LoadedModel, ModelStore
+from .runtime import BatchResponse, HandlerRuntime, ItemFailure
 
 log = logging.getLogger(__name__)
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404", "InvalidObjectState"})
-
-
-class ItemFailure(TypedDict):
-    itemIdentifier: str
-
-
-class BatchResponse(TypedDict):
-    batchItemFailures: list[ItemFailure]
 
 
 @dataclass
@@ -44,16 +37,7 @@ class _Tally:
     model: LoadedModel | None = None
 
 
-@dataclass
-class BatchRuntime:
-    config: ServingConfig
-    store: ModelStore
-    telemetry: Telemetry
-    handle: Any = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.handle = self.telemetry.instrument(self._handle)
-
+class BatchRuntime(HandlerRuntime):
     def _handle(self, event: dict[str, Any], context: Any) -> BatchResponse:
         started, tally = time.perf_counter(), _Tally()
         failures: list[ItemFailure] = []

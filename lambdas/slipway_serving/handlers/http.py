@@ -16,7 +16,6 @@ import functools
 import logging
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -28,20 +27,12 @@ from ..observability import Telemetry
 from ..service import ROUTES, Reply
 from ..store import ModelStore
 from ..wire import request_id
+from .runtime import HandlerRuntime
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class HttpRuntime:
-    config: ServingConfig
-    store: ModelStore
-    telemetry: Telemetry
-    handle: Any = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.handle = self.telemetry.instrument(self._handle)
-
+class HttpRuntime(HandlerRuntime):
     @functools.cached_property
     def adapter(self) -> Any:
         """Mangum over the FastAPI app, for everything the direct routes do not answer."""

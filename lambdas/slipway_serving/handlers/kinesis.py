@@ -10,36 +10,19 @@ import functools
 import logging
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 from ..clients import s3_client
 from ..config import ServingConfig
 from ..observability import Telemetry
 from ..store import ModelStore
 from ..stream import KinesisRecord, records_from_event, score_batch
+from .runtime import BatchResponse, HandlerRuntime
 
 log = logging.getLogger(__name__)
 
 
-class ItemFailure(TypedDict):
-    itemIdentifier: str
-
-
-class BatchResponse(TypedDict):
-    batchItemFailures: list[ItemFailure]
-
-
-@dataclass
-class KinesisRuntime:
-    config: ServingConfig
-    store: ModelStore
-    telemetry: Telemetry
-    handle: Any = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.handle = self.telemetry.instrument(self._handle)
-
+class KinesisRuntime(HandlerRuntime):
     def _handle(self, event: dict[str, Any], context: Any) -> BatchResponse:
         started = time.perf_counter()
         records = records_from_event(event)
