@@ -169,9 +169,10 @@ class Context:
 s3 = FakeS3()
 os.environ.update(SLIPWAY_MODEL_BUCKET="models", SLIPWAY_MODEL_POINTER_KEY="pointers/m.json",
                   SLIPWAY_RESULTS_BUCKET="results", SLIPWAY_MODEL_CACHE_DIR=os.path.join(os.path.dirname(archive), "cache"))
-from slipway_serving.handlers import http, kinesis, batch
-for module in (http, kinesis, batch):
-    module.s3_client = lambda: s3
+from slipway_serving.handlers import http, kinesis, batch, runtime
+for module in (http, kinesis, batch, runtime):
+    if hasattr(module, "s3_client"):
+        module.s3_client = lambda: s3
 sys.stdout = io.StringIO()  # logs and metrics
 
 import base64

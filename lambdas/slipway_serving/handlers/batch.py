@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +19,7 @@ from typing import Any
 from ..batch import (BatchInputError, InvalidMessage, ObjectRef, error_document, message_ids,
                      objects_from_message, output_keys, score_csv)
 from ..clients import s3_client
-from ..config import ServingConfig
-from ..observability import Telemetry
-from ..store import LoadedModel, ModelStore
+from ..store import LoadedModel
 from .runtime import BatchResponse, HandlerRuntime, ItemFailure
 
 log = logging.getLogger(__name__)
@@ -114,10 +111,7 @@ class BatchRuntime(HandlerRuntime):
 
 @functools.cache
 def runtime() -> BatchRuntime:
-    config = ServingConfig.from_env(os.environ, scorer=True, service="slipway-batch")
-    return BatchRuntime(config=config, store=ModelStore.from_config(config, s3=s3_client),
-                        telemetry=Telemetry(config))
-
+    return BatchRuntime.from_env(service="slipway-batch", scorer=True)
 
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
     return runtime().handle(event, context)

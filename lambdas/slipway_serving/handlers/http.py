@@ -14,18 +14,13 @@ from __future__ import annotations
 import base64
 import functools
 import logging
-import os
 import time
 from typing import Any
 
 import orjson
 
-from ..clients import s3_client
-from ..config import ServingConfig
 from ..errors import InvalidJSON, ServingError
-from ..observability import Telemetry
 from ..service import ROUTES, Reply
-from ..store import ModelStore
 from ..wire import request_id
 from .runtime import HandlerRuntime
 
@@ -97,10 +92,7 @@ def _internal_error(rid: str) -> bytes:
 
 @functools.cache
 def runtime() -> HttpRuntime:
-    config = ServingConfig.from_env(os.environ, service="slipway-http")
-    telemetry = Telemetry(config)
-    return HttpRuntime(config=config, store=ModelStore.from_config(config, s3=s3_client), telemetry=telemetry)
-
+    return HttpRuntime.from_env(service="slipway-http")
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return runtime().handle(event, context)

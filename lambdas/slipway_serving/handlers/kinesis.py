@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from typing import Any
 
 from ..clients import s3_client
-from ..config import ServingConfig
-from ..observability import Telemetry
-from ..store import ModelStore
 from ..stream import KinesisRecord, records_from_event, score_batch
 from .runtime import BatchResponse, HandlerRuntime
 
@@ -59,10 +55,7 @@ class KinesisRuntime(HandlerRuntime):
 
 @functools.cache
 def runtime() -> KinesisRuntime:
-    config = ServingConfig.from_env(os.environ, scorer=True, service="slipway-stream")
-    return KinesisRuntime(config=config, store=ModelStore.from_config(config, s3=s3_client),
-                          telemetry=Telemetry(config))
-
+    return KinesisRuntime.from_env(service="slipway-stream", scorer=True)
 
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
     return runtime().handle(event, context)
