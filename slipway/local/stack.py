@@ -38,13 +38,10 @@ class LocalDeployment:
     target: AwsTarget
     stacks: dict[str, DeployedStack]
     functions: dict[str, LocalFunction]  # "<stack>/<logical id>" -> function
+    clients: Clients  # one cache of boto3 clients for the target, shared by everything here
     gateways: dict[str, LocalApiGateway] = field(default_factory=dict)  # "<stack>/<api logical id>" -> gateway
     pollers: list[MappingPoller | SqsPoller] = field(default_factory=list)
     backend: Any = None
-
-    @property
-    def clients(self) -> Clients:
-        return Clients(self.target)
 
     def output(self, name: str) -> str:
         for stack in self.stacks.values():
@@ -88,8 +85,8 @@ class LocalDeployment:
         self.stop()
 
 
-def _host_functions(project: Path, target: AwsTarget, stacks: dict[str, DeployedStack]) -> dict[str, LocalFunction]:
-    lambda_client = Clients(target)("lambda")
+def _host_functions(project: Path, clients: Clients, stacks: dict[str, DeployedStack]) -> dict[str, LocalFunction]:
+    lambda_client = clients("lambda")
     functions = {}
     for stack in stacks.values():
         for logical_id, resource in stack.template.get("Resources", {}).items():
@@ -100,7 +97,7 @@ def _host_functions(project: Path, target: AwsTarget, stacks: dict[str, Deployed
                 raise LocalStackError(f"{stack.name}/{logical_id} was not created by the emulator")
             config = FunctionConfig.from_api(lambda_client.get_function_configuration(FunctionName=name))
             functions[f"{stack.name}/{logical_id}"] = LocalFunction(
-                config, code_dir=project / "lambdas", runtime_env=target.environment())
+                config, code_dir=project / "lambdas", runtime_env=clients.target.environment())
     return functions
 
 
@@ -132,8 +129,7 @@ def unqualified(function_arn: str) -> str:
     return ":".join(function_arn.split(":")[:7])
 
 
-def _pollers(target: AwsTarget, functions: dict[str, LocalFunction]) -> list[MappingPoller | SqsPoller]:
-    clients = Clients(target)
+def _pollers(clients: Clients, functions: dict[str, LocalFunction]) -> list[MappingPoller | SqsPoller]:
     by_arn = {f.config.arn: f for f in functions.values()}
     pollers: list[MappingPoller | SqsPoller] = []
     for mapping in clients("lambda").list_event_source_mappings()["EventSourceMappings"]:
@@ -173,12 +169,13 @@ def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_po
         for stack in stacks.values():
             for note in stack.adjustments:
                 log.info("%s: %s", stack.name, note)
-        functions = _host_functions(project, aws, stacks)
-        deployment = LocalDeployment(project=project, target=aws, stacks=stacks, functions=functions, backend=backend)
+        functions = _host_functions(project, deployer.clients, stacks)
+        deployment = LocalDeployment(project=project, target=aws, stacks=stacks, functions=functions,
+                                     clients=deployer.clients, backend=backend)
         if start_gateway:
             deployment.gateways = _gateways(stacks, functions, api_port)
         if start_pollers:
-            deployment.pollers = _pollers(aws, functions)
+            deployment.pollers = _pollers(deployer.clients, functions)
         backend.detach_triggers(aws)
         return deployment
     except BaseException:
