@@ -9,8 +9,8 @@ execution.
 
 A tuning job can complete without a best training job (no trial reported the objective):
 DescribeHyperParameterTuningJob then has no BestTrainingJob, and a ResultSelector path into it
-would fail the state with States.Runtime, which no Catch catches (Step Functions, "Error
-handling"). So the Tune state selects only what is always there, a Choice on
+would fail the state with States.Runtime, which no Catch catches: "A retry or catch on States.ALL
+won't catch States.Runtime errors" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). So the Tune state selects only what is always there, a Choice on
 ObjectiveStatusCounters.Succeeded routes "no best" to the failure notification, and only then is
 the best job read (DescribeHyperParameterTuningJob through the AWS SDK integration).
 """
