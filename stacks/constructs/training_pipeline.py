@@ -138,7 +138,9 @@ class TrainingPipeline(Construct):
                   .when(sfn.Condition.boolean_equals("$.evaluation.promote", True), promotion.next(promoted))
                   .otherwise(kept))
         has_best = (sfn.Choice(self, "HasBest")
-                    .when(sfn.Condition.number_greater_than("$.tuning.objectives.Succeeded", 0), best.next(train))
+                    .when(sfn.Condition.and_(sfn.Condition.is_present("$.tuning.objectives.Succeeded"),
+                                              sfn.Condition.number_greater_than("$.tuning.objectives.Succeeded", 0)),
+                          best.next(train))
                     .otherwise(no_best))
         definition = name_run.next(static).next(tune).next(has_best)
         train.next(evaluation).next(decide)
