@@ -172,8 +172,8 @@ os.environ.update(SLIPWAY_MODEL_BUCKET="models", SLIPWAY_MODEL_POINTER_KEY="poin
 from slipway_serving.handlers.csv import CsvRuntime
 from slipway_serving.handlers.http import HttpRuntime
 from slipway_serving.handlers.kinesis import KinesisRuntime
-http, kinesis, batch = (R.from_env(os.environ, s3=lambda: s3) for R in (HttpRuntime, KinesisRuntime, CsvRuntime))
 sys.stdout = io.StringIO()  # logs and metrics
+http, kinesis, batch = (R.from_env(os.environ, s3=lambda: s3) for R in (HttpRuntime, KinesisRuntime, CsvRuntime))
 
 import base64
 row = json.loads(sys.argv[4])
