@@ -68,6 +68,17 @@ def test_local_a_missing_event_file_is_one_line_naming_it(tmp_path: Path, capsys
     assert (code, err) == (2, f"slipway: FileNotFound: {missing}: no such file or directory")
 
 
+def test_local_an_unreachable_localstack_is_one_line_saying_how_to_go_on(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LOCALSTACK_HOST", f"127.0.0.1:{_closed_port()}")
+
+    code, err = _fails(["--project", str(REPO), "local", "up", "--target", "localstack", "--port", "0"], capsys)
+
+    assert code == 2
+    assert err.startswith("slipway: BackendUnavailable: no LocalStack answers at http://127.0.0.1:")
+    assert err.endswith("start it, or set LOCALSTACK_HOST, or use the default embedded moto backend")
+
+
 def test_train_a_missing_data_file_is_one_line_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _fails(["--project", str(tmp_path), "train", str(SPEC), "--channel", "train=missing.csv"], capsys)
 
