@@ -1,9 +1,11 @@
 """Slipway takes a scikit-learn or XGBoost model from a table of data to production on AWS, and
 runs all of it on this machine first, with no AWS account:
 
-  1. slipway train SPEC (or tune)       train the job spec's model here -> model.tar.gz
-  2. slipway local up --model TAR       serve it (HTTP, Kinesis, CSV) on an embedded AWS emulator
-  3. slipway cloud train SPEC, cdk deploy   the same job on SageMaker, the same app on AWS
+  1. slipway train SPEC              train a job spec's model here (or tune it) -> model.tar.gz
+  2. slipway local up --model TAR    serve it over HTTP, Kinesis and CSV on an embedded AWS emulator
+  3. slipway cloud train SPEC        the same job on SageMaker; `cdk deploy` ships the same app
+
+`slipway demo` walks steps 1 and 2 once, on a bundled table.
 """
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The HTTP API as an ASGI app: Mangum's way in for payload versions other than 2.0, and any ASGI
-server's outside Lambda. It reads the request and writes the reply; routing, errors and the
-OpenAPI document are ``service.answer``'s, as on the handler's direct path.
-"""
+"""The HTTP API as an ASGI app, for Mangum (payload versions other than 2.0) and any ASGI server.
+It reads the request and writes the reply; routing, errors and the OpenAPI document are
+``service.answer``'s, as on the handler's direct path."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -12,8 +11,7 @@ from .service import ModelSource, Reply, answer
 from .wire import request_id
 
 Answer = Callable[[str, str, Callable[[], bytes], str], Reply]  # method, path, body, request id
-ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]],
-                    Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]  # (scope, receive, send)
 
 
 def asgi_app(reply_to: Answer) -> ASGIApp:
