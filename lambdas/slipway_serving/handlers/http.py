@@ -29,9 +29,9 @@ class HttpRuntime(HandlerRuntime):
 
         from ..api import asgi_app
 
-        return Mangum(asgi_app(self.answer), lifespan="off")
+        return Mangum(asgi_app(self.reply), lifespan="off")
 
-    def answer(self, method: str, path: str, body: Callable[[], bytes], rid: str) -> Reply:
+    def reply(self, method: str, path: str, body: Callable[[], bytes], rid: str) -> Reply:
         """The router's reply, counted in the metrics under the model version that gave it."""
         started = time.perf_counter()
         reply = answer(method, path, body, self.store, self.config.limits, rid)
@@ -47,7 +47,7 @@ class HttpRuntime(HandlerRuntime):
         if event.get("version") != "2.0":
             return self.adapter(event, context)  # type: ignore[no-any-return]
         http = request_context.get("http") or {}
-        reply = self.answer(http.get("method"), event.get("rawPath"), lambda: _body(event), request_id(event))
+        reply = self.reply(http.get("method"), event.get("rawPath"), lambda: _body(event), request_id(event))
         return {"statusCode": reply.status,
                 "headers": {"content-length": str(len(reply.body)), "content-type": "application/json"},
                 "body": reply.body.decode(), "isBase64Encoded": False}
