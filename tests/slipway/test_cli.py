@@ -44,19 +44,25 @@ def test_help_opens_with_what_slipway_does_and_the_path_it_takes(capsys: pytest.
     assert steps == sorted(steps)
 
 
-def test_local_a_bad_cdk_json_value_is_one_line_naming_the_key(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def _project_with_bad_cdk_json(root: Path) -> Path:
     for name in ("stacks", "lambdas", "training", "slipway"):
-        (tmp_path / name).symlink_to(REPO / name)
-    shutil.copy(REPO / "app.py", tmp_path / "app.py")
+        (root / name).symlink_to(REPO / name)
+    shutil.copy(REPO / "app.py", root / "app.py")
     cdk = json.loads((REPO / "cdk.json").read_text())
     cdk["context"]["api_auth"] = "password"
-    (tmp_path / "cdk.json").write_text(json.dumps(cdk))
+    (root / "cdk.json").write_text(json.dumps(cdk))
+    return root
 
-    code, err = _fails(["--project", str(tmp_path), "local", "report"], capsys)
+
+@pytest.mark.parametrize("command", [["local", "report"], ["demo", "--records", "10"]])
+def test_a_bad_cdk_json_value_is_one_line_naming_the_key(command: list[str], tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project_with_bad_cdk_json(tmp_path)
+
+    code, err = _fails(["--project", str(project), *command], capsys)
 
     assert code == 1
-    assert err.startswith(f"slipway: SynthError: synth of {tmp_path / 'app.py'} failed: ")
+    assert err.startswith(f"slipway: SynthError: synth of {project / 'app.py'} failed: ")
     assert err.endswith("ConfigError: cdk.json context 'api_auth': got 'password'; allowed values are iam, jwt, none")
 
 
