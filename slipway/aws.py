@@ -1,7 +1,6 @@
 """Where AWS is: one typed target (endpoint, region, credentials) and lazily created clients."""
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +51,3 @@ class Clients:
                 )
             return self._cache[service]
 
-
-def apply_environment(target: AwsTarget) -> None:
-    """Route this process's future boto3 clients (the in-process handlers' too) to the target."""
-    os.environ.update(target.environment())

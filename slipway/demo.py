@@ -22,6 +22,7 @@ from slipway.local.stack import LocalDeployment, deploy_local
 from slipway.promote import Pointer, promote
 from slipway.reference import native_predictions
 from slipway.training.runner import TrainingJobResult, run_training_job
+from slipway.errors import SlipwayError
 
 METRIC_DEFINITIONS = [
     {"Name": "validation:accuracy", "Regex": r"validation:accuracy=([-+0-9.eE]+)"},
@@ -30,7 +31,7 @@ METRIC_DEFINITIONS = [
 PROBABILITY_TOLERANCE = 1e-5
 
 
-class DemoFailed(RuntimeError):
+class DemoFailed(SlipwayError):
     pass
 
 

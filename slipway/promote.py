@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from slipway.training.packaging import sha256_file
+from slipway.errors import SlipwayError
 
 
-class PromotionError(ValueError):
+class PromotionError(SlipwayError):
     pass
 
 

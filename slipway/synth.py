@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from slipway.errors import SlipwayError
+
+log = logging.getLogger(__name__)
 # What the synthesized templates depend on; anything else changing must not cost a synth.
 _INPUTS = ("app.py", "cdk.json", "stacks", "lambdas", "slipway/jobs", "training")
 
 
-class SynthError(RuntimeError):
+class SynthError(SlipwayError):
     pass
 
 
@@ -50,8 +54,11 @@ def synthesize(project: Path, *, context: dict[str, object] | None = None, cache
     result = subprocess.run([sys.executable, "app.py"], cwd=project, env=env, capture_output=True, text=True)
     if result.returncode != 0 or not (staging / "manifest.json").is_file():
         shutil.rmtree(staging, ignore_errors=True)
-        # cdk-nag's and CDK's validation reports go to stdout, Python errors to stderr
-        raise SynthError(f"synth of {project / 'app.py'} failed:\n{result.stdout[-3000:]}{result.stderr[-4000:]}")
+        log.debug("app.py failed:\n%s%s", result.stdout, result.stderr)  # `slipway -v` shows it all
+        # A Python error's last line names what to fix; CDK's and cdk-nag's reports go to stdout.
+        why = result.stderr.strip().splitlines()[-1] if "Traceback (most recent call last):" in result.stderr \
+            else f"\n{result.stdout[-3000:]}{result.stderr[-4000:]}"
+        raise SynthError(f"synth of {project / 'app.py'} failed: {why}")
     try:
         staging.rename(outdir)
     except OSError:

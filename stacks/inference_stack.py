@@ -42,7 +42,7 @@ class InferenceStack(cdk.Stack):
             environment=model_env,
             cold_start=config.api_cold_start, provisioned_concurrency=config.api_provisioned_concurrency,
             failure_handling="API Gateway invokes it synchronously and returns its errors to the caller",
-            description="Slipway: HTTP predictions (FastAPI behind Mangum)",
+            description="Slipway: HTTP predictions (API Gateway -> one router -> ONNX Runtime)",
         )
         self.scorer_function = SlipwayFunction(
             self, "ScorerFunction", config=config, code=code.code,
@@ -56,7 +56,7 @@ class InferenceStack(cdk.Stack):
         )
         self.batch_function = SlipwayFunction(
             self, "BatchFunction", config=config, code=code.code,
-            handler="slipway_serving.handlers.batch.handler",
+            handler="slipway_serving.handlers.csv.handler",
             memory_mb=config.batch_memory_mb, timeout_seconds=config.batch_timeout_seconds,
             environment={**model_env, "SLIPWAY_RESULTS_BUCKET": refs.results_bucket.bucket_name,
                          "SLIPWAY_PREDICTIONS_PREFIX": PREDICTIONS_PREFIX},

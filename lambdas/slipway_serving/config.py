@@ -9,19 +9,6 @@ from pathlib import PurePosixPath
 from .errors import ConfigError
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-MODEL_BUCKET = "SLIPWAY_MODEL_BUCKET"
-MODEL_POINTER_KEY = "SLIPWAY_MODEL_POINTER_KEY"
-RESULTS_BUCKET = "SLIPWAY_RESULTS_BUCKET"
-RESULTS_PREFIX = "SLIPWAY_RESULTS_PREFIX"
-REJECTS_PREFIX = "SLIPWAY_REJECTS_PREFIX"
-MODEL_CACHE_DIR = "SLIPWAY_MODEL_CACHE_DIR"
-POINTER_TTL_SECONDS = "SLIPWAY_POINTER_TTL_SECONDS"
-PREDICTIONS_PREFIX = "SLIPWAY_PREDICTIONS_PREFIX"
-BATCH_PREFIX = "SLIPWAY_BATCH_PREFIX"
-# Read here, once, so the handlers and Powertools agree (Powertools' own variables).
-SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
-METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 DEFAULT_METRICS_NAMESPACE = "Slipway"
 
 
@@ -34,8 +21,8 @@ class Limits:
     # the same 6 MB; 16 KiB is left for the envelope and headers.
     max_response_bytes: int = 6 * 1024 * 1024 - 16 * 1024
     max_instances: int = 10_000
-    max_batch_bytes: int = 100 * 1000 * 1000  # one batch CSV object
-    batch_chunk_rows: int = 20_000  # rows converted and predicted per ONNX call in batch mode
+    max_csv_bytes: int = 100 * 1000 * 1000  # one CSV object dropped in the batch/ inbox
+    csv_chunk_rows: int = 20_000  # rows of a CSV converted and predicted per ONNX call
     max_artifact_bytes: int = 256 * 1024 * 1024  # model.tar.gz as downloaded
     max_member_bytes: int = 256 * 1024 * 1024  # one file inside it, uncompressed
     max_members: int = 32
@@ -61,22 +48,23 @@ class ServingConfig:
                  service: str = "slipway-serving") -> ServingConfig:
         """Validate the variables of docs/contracts.md §5 and docs/serving.md.
 
-        ``scorer`` (the stream scorer and batch predictions) also requires the results bucket;
+        ``scorer`` (the stream scorer and CSV predictions) also requires the results bucket;
         ``service`` names the function in logs and metrics unless POWERTOOLS_SERVICE_NAME is set.
         """
-        results_bucket = _bucket(environ, RESULTS_BUCKET) if scorer else _optional_bucket(environ)
+        has_results = scorer or environ.get("SLIPWAY_RESULTS_BUCKET", "").strip()
+        results_bucket = _bucket(environ, "SLIPWAY_RESULTS_BUCKET") if has_results else None
         return cls(
-            model_bucket=_bucket(environ, MODEL_BUCKET),
-            pointer_key=_key(environ, MODEL_POINTER_KEY),
+            model_bucket=_bucket(environ, "SLIPWAY_MODEL_BUCKET"),
+            pointer_key=_key(environ, "SLIPWAY_MODEL_POINTER_KEY"),
             cache_dir=_cache_dir(environ),
             results_bucket=results_bucket,
-            results_prefix=_prefix(environ, RESULTS_PREFIX, "results/"),
-            rejects_prefix=_prefix(environ, REJECTS_PREFIX, "rejects/"),
-            predictions_prefix=_prefix(environ, PREDICTIONS_PREFIX, "predictions/"),
-            batch_prefix=_prefix(environ, BATCH_PREFIX, "batch/"),
-            pointer_ttl_s=_seconds(environ, POINTER_TTL_SECONDS, 60.0),
-            service=environ.get(SERVICE_NAME, "").strip() or service,
-            metrics_namespace=environ.get(METRICS_NAMESPACE, "").strip() or DEFAULT_METRICS_NAMESPACE,
+            results_prefix=_prefix(environ, "SLIPWAY_RESULTS_PREFIX", "results/"),
+            rejects_prefix=_prefix(environ, "SLIPWAY_REJECTS_PREFIX", "rejects/"),
+            predictions_prefix=_prefix(environ, "SLIPWAY_PREDICTIONS_PREFIX", "predictions/"),
+            batch_prefix=_prefix(environ, "SLIPWAY_BATCH_PREFIX", "batch/"),
+            pointer_ttl_s=_seconds(environ, "SLIPWAY_POINTER_TTL_SECONDS", 60.0),
+            service=environ.get("POWERTOOLS_SERVICE_NAME", "").strip() or service,
+            metrics_namespace=environ.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or DEFAULT_METRICS_NAMESPACE,
         )
 
 
@@ -94,10 +82,6 @@ def _bucket(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _optional_bucket(environ: Mapping[str, str]) -> str | None:
-    return _bucket(environ, RESULTS_BUCKET) if environ.get(RESULTS_BUCKET, "").strip() else None
-
-
 def _key(environ: Mapping[str, str], name: str) -> str:
     value = _required(environ, name)
     if value.startswith("/") or value.endswith("/") or len(value.encode()) > 1024:
@@ -113,9 +97,9 @@ def _prefix(environ: Mapping[str, str], name: str, default: str) -> str:
 
 
 def _cache_dir(environ: Mapping[str, str]) -> str:
-    value = environ.get(MODEL_CACHE_DIR, "/tmp/slipway-model").strip()
+    value = environ.get("SLIPWAY_MODEL_CACHE_DIR", "/tmp/slipway-model").strip()
     if not PurePosixPath(value).is_absolute() or ".." in PurePosixPath(value).parts:
-        raise ConfigError(f"{MODEL_CACHE_DIR} must be an absolute path, got {value!r}")
+        raise ConfigError(f"SLIPWAY_MODEL_CACHE_DIR must be an absolute path, got {value!r}")
     return value
 
 

@@ -72,7 +72,7 @@ def _numbers(cells: list[str], feature: Feature, errors: list[CellError]) -> np.
     except ValueError:
         values = np.array([_parse(cell) for cell in cells], dtype=np.float64)
         for i in np.flatnonzero(np.isnan(values)).tolist():
-            if cells[i].strip().lower() not in MISSING and cells[i].strip().lower() != "nan":
+            if cells[i].strip().lower() not in MISSING:  # MISSING holds "nan" too
                 errors.append(CellError(i, feature.name, f"feature {feature.name!r} must be a number, "
                                                          f"got {cells[i]!r}"))
                 values[i] = 0.0

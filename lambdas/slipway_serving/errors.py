@@ -44,7 +44,6 @@ class InvalidFeatures(ServingError):
 
     status = 422
     code = "InvalidFeatures"
-    rejected_rows = 0  # how many rows failed (for metrics; not part of the body)
 
 
 class PayloadTooLarge(ServingError):

@@ -1,12 +1,10 @@
-"""Wire shapes of the HTTP API (docs/contracts.md §5) and the parsing of a predict request.
-
-Plain TypedDicts and hand-written checks: the hot path imports neither pydantic nor FastAPI.
-The pydantic models that document the same shapes in the OpenAPI schema live in ``api.py``.
-"""
+"""Wire shapes of the HTTP API (docs/contracts.md §5), declared once, and the parsing of a predict
+request: TypedDicts and hand-written checks, so the request path imports no pydantic. openapi.py
+documents these same types (attribute docstrings become field descriptions)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 import orjson
 
@@ -17,28 +15,78 @@ MAX_REPORTED_ROW_ERRORS = 20
 _BODY_SHAPE = 'the body is {"instances": [row, ...]}'
 
 
+class PredictRequest(TypedDict):
+    instances: list[dict[str, Any] | list[Any]]
+    """Rows: objects keyed by feature name, or arrays in manifest feature order."""
+
+
+PredictRequest.__pydantic_config__ = {"extra": "forbid", "use_attribute_docstrings": True}  # type: ignore[attr-defined]
+
+
+class Prediction(TypedDict, total=False):
+    """The fields of one prediction; which appear depends on the model's task."""
+
+    label: str | int | bool | None
+    """classification: one of the manifest classes"""
+    probabilities: dict[str, float | None] | None
+    """classification: per str(class)"""
+    value: float | None
+    """regression"""
+    cluster: int | None
+    """clustering"""
+    distances: list[float | None] | None
+    """clustering, when the model has them"""
+    components: list[float | None] | None
+    """dimensionality_reduction"""
+    anomaly: bool | None
+    """anomaly_detection: true for an outlier"""
+    score: float | None
+    """anomaly_detection: higher is more normal"""
+
+
 class PredictResponse(TypedDict):
     model_name: str
     model_version: str
-    predictions: list[dict[str, Any]]
+    predictions: list[Prediction]
 
 
 class HealthResponse(TypedDict):
-    status: str
+    status: Literal["ok"]
     model_version: str
 
 
-class ErrorDetail(TypedDict, total=False):
-    code: str
-    message: str
+class ModelManifest(TypedDict):
+    """The served model's manifest.json (docs/contracts.md §2)."""
+
+    schema_version: int
+    model_name: str
+    task: str
+    features: list[dict[str, Any]]
+
+
+class RowErrorItem(TypedDict):
     row: int
     field: str | None
-    errors: list[dict[str, Any]]
-    request_id: str
+    message: str
 
 
-class ErrorBody(TypedDict):
+class ErrorDetail(TypedDict):
+    code: str
+    message: str
+    row: NotRequired[int]
+    field: NotRequired[str | None]
+    errors: NotRequired[list[RowErrorItem]]
+    request_id: NotRequired[str]
+
+
+class ErrorResponse(TypedDict):
     error: ErrorDetail
+
+
+# How openapi.py's pydantic reads these shapes: plain dicts, so nothing is imported here.
+PredictRequest.__pydantic_config__ = {"extra": "forbid", "use_attribute_docstrings": True}  # type: ignore[attr-defined]
+Prediction.__pydantic_config__ = {"use_attribute_docstrings": True}  # type: ignore[attr-defined]
+ModelManifest.__pydantic_config__ = {"extra": "allow"}  # type: ignore[attr-defined]
 
 
 def parse_predict_request(body: bytes, *, max_body_bytes: int, max_instances: int) -> list[Any]:
@@ -69,11 +117,9 @@ def parse_predict_request(body: bytes, *, max_body_bytes: int, max_instances: in
 def invalid_features(errors: list[RowError]) -> InvalidFeatures:
     """One 422 for a request whose rows failed: the first error, and up to 20 in ``errors``."""
     first = errors[0]
-    listed = [{"row": e.row, "field": e.field, "message": e.message}
-              for e in errors[:MAX_REPORTED_ROW_ERRORS]]
-    error = InvalidFeatures(first.message, row=first.row, field=first.field, errors=listed)
-    error.rejected_rows = len({e.row for e in errors})
-    return error
+    listed: list[RowErrorItem] = [{"row": e.row, "field": e.field, "message": e.message}
+                                  for e in errors[:MAX_REPORTED_ROW_ERRORS]]
+    return InvalidFeatures(first.message, row=first.row, field=first.field, errors=listed)
 
 
 def request_id(event: dict[str, Any]) -> str:

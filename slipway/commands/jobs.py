@@ -1,16 +1,13 @@
 """`slipway train SPEC`, `slipway tune SPEC` (on this machine) and `slipway cloud train|tune SPEC`
-(SageMaker): one job spec, three places. Thin: parse, call slipway.jobs / slipway.tuning, print."""
+(SageMaker): one job spec, three places. Thin: parse, call slipway.jobs / slipway.tuning, print;
+their errors (SlipwayError) are printed by cli.main."""
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-EXIT_FAILED = 1
-EXIT_INVALID = 2
 
 
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
@@ -105,23 +102,6 @@ def _session_region() -> str | None:
     return boto3.session.Session().region_name
 
 
-def _guarded(run: Any) -> Any:
-    def call(args: argparse.Namespace) -> int:
-        from slipway.jobs.errors import JobError
-        from slipway.training.errors import TrainingRunnerError
-
-        try:
-            return int(run(args))
-        except JobError as error:
-            print(f"slipway: {error.code}: {error.message}", file=sys.stderr)
-            return EXIT_FAILED if error.code == "TuningJobFailed" else EXIT_INVALID
-        except TrainingRunnerError as error:
-            print(f"slipway: {error.code}: {error.message}", file=sys.stderr)
-            return EXIT_FAILED
-
-    return call
-
-
 def _local_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, help="a job spec, e.g. training/jobs/xgboost-classifier.yaml")
     parser.add_argument("--channel", action="append", metavar="NAME=PATH",
@@ -137,14 +117,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     _local_options(train)
     train.add_argument("--hp", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
     train.add_argument("--show-log", action="store_true", help="print the job's output as it runs")
-    train.set_defaults(run=_guarded(_train))
+    train.set_defaults(run=_train)
 
     tune = commands.add_parser("tune", help="run a job spec's hyperparameter search on this machine")
     _local_options(tune)
     tune.add_argument("--max-jobs", type=int, help="fewer trials than the spec's max_jobs")
     tune.add_argument("--max-parallel", type=int, help="fewer parallel trials than the spec's")
     tune.add_argument("--seed", type=int, help="the sampler's seed (default: tuning.random_seed)")
-    tune.set_defaults(run=_guarded(_tune))
+    tune.set_defaults(run=_tune)
 
     cloud = commands.add_parser("cloud", help="render (--dry-run) or send a job spec to SageMaker")
     which = cloud.add_subparsers(dest="cloud_command", required=True)
@@ -166,4 +146,4 @@ def register(commands: argparse._SubParsersAction) -> None:
                             help="print the validated request as JSON; send nothing")
         if verb == "train":
             parser.add_argument("--hp", action="append", metavar="KEY=VALUE")
-        parser.set_defaults(run=_guarded(_cloud))
+        parser.set_defaults(run=_cloud)

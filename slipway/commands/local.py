@@ -9,13 +9,9 @@ from pathlib import Path
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from slipway.demo import DemoFailed, run_demo
+    from slipway.demo import run_demo
 
-    try:
-        report = run_demo(args.project, records=args.records)
-    except DemoFailed as error:
-        print(f"demo failed: {error}", file=sys.stderr)
-        return 1
+    report = run_demo(args.project, records=args.records)
     print(f"\nserved accuracy on the holdout: {report.http.accuracy:.4f}; "
           f"Kinesis: {report.stream.records_in} in, {report.stream.results_out} results out "
           f"({report.stream.results_uri})")
@@ -26,13 +22,7 @@ def _local_up(args: argparse.Namespace) -> int:
     from slipway.local.stack import deploy_local
     from slipway.promote import promote
 
-    from slipway.local.backends import BackendUnavailable
-
-    try:
-        deployment = deploy_local(args.project, api_port=args.port, target=args.target)
-    except BackendUnavailable as error:
-        print(error, file=sys.stderr)
-        return 2
+    deployment = deploy_local(args.project, api_port=args.port, target=args.target)
     try:
         if args.model:
             pointer = promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
@@ -85,7 +75,7 @@ def _local_report(args: argparse.Namespace) -> int:
 def _local_invoke(args: argparse.Namespace) -> int:
     import json
 
-    from slipway.local.stack import LocalStackError, deploy_local
+    from slipway.local.stack import deploy_local
     from slipway.promote import promote
 
     event = json.loads(args.event.read_text()) if str(args.event) != "-" else json.load(sys.stdin)
@@ -93,12 +83,7 @@ def _local_invoke(args: argparse.Namespace) -> int:
         if args.model:
             promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
                     pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
-        try:
-            function = deployment.function(args.function)
-        except LocalStackError as error:
-            print(error, file=sys.stderr)
-            return 2
-        result = function.invoke(event)
+        result = deployment.function(args.function).invoke(event)
     if result.failed:
         print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message,
                           "stackTrace": list(result.stack)}, indent=2))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from slipway.errors import SlipwayError
 
-class JobError(Exception):
+
+class JobError(SlipwayError):
+    exit_code = 2  # the spec or request is invalid
     code = "ValidationException"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class JobSpecError(JobError):

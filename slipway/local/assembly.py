@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slipway.errors import SlipwayError
 
-class AssemblyError(RuntimeError):
+
+class AssemblyError(SlipwayError):
     pass
 
 

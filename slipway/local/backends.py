@@ -11,10 +11,11 @@ from slipway.aws import AwsTarget, Clients
 from slipway.local.adapters import BackendAdapter, LocalStackAdapter, MotoAdapter
 from slipway.local.emulator import MotoEmulator
 from slipway.local.faults import Fault
+from slipway.errors import SlipwayError
 
 
-class BackendUnavailable(RuntimeError):
-    pass
+class BackendUnavailable(SlipwayError):
+    exit_code = 2
 
 
 @dataclass

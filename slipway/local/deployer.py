@@ -21,6 +21,7 @@ from slipway.aws import AwsTarget, Clients
 from slipway.local.adapters import BackendAdapter
 from slipway.local.assembly import FileAsset, StackArtifact
 from slipway.local.intrinsics import StackContext
+from slipway.errors import SlipwayError
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ BOOTSTRAP_VERSION = "30"
 _TEMPLATE_BODY_LIMIT = 51_200  # CloudFormation's TemplateBody quota; larger goes by TemplateURL
 
 
-class DeployError(RuntimeError):
+class DeployError(SlipwayError):
     def __init__(self, stack: str, reason: str) -> None:
         super().__init__(f"stack {stack} failed to deploy: {reason}")
         self.stack = stack

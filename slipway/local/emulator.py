@@ -10,10 +10,11 @@ from typing import ClassVar
 from slipway.aws import AwsTarget
 from slipway.local import moto_patches
 from slipway.local.faults import Fault, with_faults
+from slipway.errors import SlipwayError
 
 log = logging.getLogger(__name__)
 
-class EmulatorError(RuntimeError):
+class EmulatorError(SlipwayError):
     pass
 
 

@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from slipway.errors import SlipwayError
 
-class UnresolvableError(ValueError):
+
+class UnresolvableError(SlipwayError):
     pass
 
 

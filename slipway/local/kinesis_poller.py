@@ -25,6 +25,7 @@ from typing import Any, Callable
 import orjson
 
 from slipway.local.functions import Invocation
+from slipway.errors import SlipwayError
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def kinesis_event(records: list[Record], *, shard_id: str, settings: MappingSett
     } for r in records]}
 
 
-class BatchResponseError(ValueError):
+class BatchResponseError(SlipwayError):
     pass
 
 

@@ -5,8 +5,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from slipway.errors import SlipwayError
 
-class RouteError(ValueError):
+
+class RouteError(SlipwayError):
     pass
 
 

@@ -24,12 +24,13 @@ from slipway.local.kinesis_poller import MappingPoller, MappingSettings
 from slipway.local.routes import routes_from_template
 from slipway.local.sqs_poller import SqsMappingSettings, SqsPoller
 from slipway.synth import synthesize
+from slipway.errors import SlipwayError
 
 log = logging.getLogger(__name__)
 
 
-class LocalStackError(RuntimeError):
-    pass
+class LocalStackError(SlipwayError):
+    exit_code = 2
 
 
 @dataclass

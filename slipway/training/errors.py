@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from slipway.errors import SlipwayError
 
-class TrainingRunnerError(Exception):
+
+class TrainingRunnerError(SlipwayError):
     code = "InternalFailure"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidTrainingRequest(TrainingRunnerError):

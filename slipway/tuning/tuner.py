@@ -29,6 +29,7 @@ MAX_TUNING_JOB_NAME = 32  # CreateHyperParameterTuningJob's limit, kept locally 
 class TuningFailed(JobError):
     """No trial finished: the search has no result to keep."""
     code = "TuningJobFailed"
+    exit_code = 1  # the search ran and failed
 
 
 @dataclass(frozen=True)

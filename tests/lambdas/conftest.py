@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 import pytest
 
-from slipway_serving.clients import s3_client
-from slipway_serving.handlers import batch as batch_handler
+from slipway_serving.handlers import csv as csv_handler
 from slipway_serving.handlers import http as http_handler
 from slipway_serving.handlers import kinesis as kinesis_handler
+from slipway_serving.s3 import new_client
 
 from .artifacts import (DATA_BUCKET, MODELS_BUCKET, RESULTS_BUCKET, SKLEARN_BUILDERS, BuiltModel,
                         build_breast_cancer, build_iris)
@@ -44,9 +44,8 @@ def multiclass_model(tmp_path_factory: pytest.TempPathFactory) -> BuiltModel:
 
 
 def _reset_process_state() -> None:
-    """A fresh sandbox: no client, no runtime, and the package logger back to plain logging."""
-    s3_client.cache_clear()
-    for module in (http_handler, kinesis_handler, batch_handler):
+    """A fresh sandbox: no runtime (so no client), and the package logger back to plain logging."""
+    for module in (http_handler, kinesis_handler, csv_handler):
         module.runtime.cache_clear()
     names = [n for n in logging.root.manager.loggerDict if n == "slipway_serving" or n.startswith("slipway-")]
     for name in names:  # Powertools loggers are per process and keep the stream they were made with
@@ -60,7 +59,10 @@ def _reset_process_state() -> None:
 
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """moto's in-process S3 with the models and results buckets; no network, no credentials."""
+    """moto's in-process S3 with the models and results buckets; no network, no credentials.
+
+    The handlers' runtimes make their own clients, on the same moto S3; a test that intercepts
+    their calls patches ``<handler>.runtime().s3.client()``."""
     from moto import mock_aws
 
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
@@ -70,7 +72,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     _reset_process_state()
     with mock_aws():
-        client = s3_client()
+        client = new_client()
         client.create_bucket(Bucket=MODELS_BUCKET)
         client.create_bucket(Bucket=RESULTS_BUCKET)
         client.create_bucket(Bucket=DATA_BUCKET)

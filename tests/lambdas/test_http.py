@@ -1,4 +1,4 @@
-"""The HTTP function end to end: recorded API Gateway v2 events -> Mangum -> FastAPI -> ONNX."""
+"""The HTTP function end to end: recorded API Gateway events -> the one router -> ONNX, through both doors."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,10 +37,10 @@ def test_importing_the_handlers_reads_no_environment_and_creates_no_client() -> 
     import sys
 
     code = ("import sys; import slipway_serving.handlers.http as h, slipway_serving.handlers.kinesis as k, "
-            "slipway_serving.handlers.batch as b; "
+            "slipway_serving.handlers.csv as c; "
             "assert 'boto3' not in sys.modules, 'boto3 imported'; "
             "assert h.runtime.cache_info().currsize == k.runtime.cache_info().currsize == 0; "
-            "assert b.runtime.cache_info().currsize == 0; "
+            "assert c.runtime.cache_info().currsize == 0; "
             "assert not {'sklearn', 'xgboost', 'slipway', 'training'} & set(sys.modules), 'foreign import'; "
             "lazy = {'fastapi', 'pydantic', 'mangum', 'starlette'} & set(sys.modules); "
             "assert not lazy, f'imported before they are needed: {lazy}'")
@@ -246,7 +246,7 @@ def test_a_base64_body_is_decoded_and_a_broken_one_is_400(served: dict[str, Any]
     assert (status, body["error"]["code"]) == (400, "InvalidJSON")
 
 
-def test_the_openapi_schema_is_served_by_the_fastapi_app(served: dict[str, Any]) -> None:
+def test_the_openapi_schema_is_served_from_the_route_declaration(served: dict[str, Any]) -> None:
     status, schema = _call(http_v2_event("GET", "/openapi.json"))
 
     assert status == 200 and set(schema["paths"]) == {"/predict", "/health", "/model"}
@@ -259,20 +259,23 @@ DIRECT = [
     ("POST", "/predict", {"rows": []}),
     ("GET", "/health", None),
     ("GET", "/model", None),
+    ("GET", "/openapi.json", None),
+    ("GET", "/predict", None),
+    ("DELETE", "/nope", None),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), DIRECT)
-def test_the_direct_routes_answer_exactly_as_mangum_and_fastapi_do(
+def test_the_direct_path_answers_exactly_as_mangum_and_the_asgi_app_do(
         served: dict[str, Any], binary_model: BuiltModel, method: str, path: str, body: Any) -> None:
     if body == {"instances": "rows"}:
         body = {"instances": binary_model.rows(3) + [list(binary_model.rows(1)[0].values())]}
     event = http_v2_event(method, path, body=body)
 
     direct = http.handler(event, lambda_context())
-    through_fastapi = http.runtime().adapter(event, lambda_context())
+    through_mangum = http.runtime().adapter(event, lambda_context())
 
-    assert direct == through_fastapi
+    assert direct == through_mangum
 
 
 def test_without_a_model_both_doors_answer_503(serving_env: dict[str, str]) -> None:
@@ -296,7 +299,7 @@ def test_a_new_pointer_is_served_without_a_redeploy_once_its_ttl_passes(
 
 
 def test_a_tampered_promotion_is_refused_once_and_logged_while_the_last_good_model_serves(
-        serving_env: dict[str, str], publish: Publish, binary_model: BuiltModel, s3: Any,
+        serving_env: dict[str, str], publish: Publish, binary_model: BuiltModel,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from .test_store import _tampered
 
@@ -305,8 +308,9 @@ def test_a_tampered_promotion_is_refused_once_and_logged_while_the_last_good_mod
     assert _predict({"instances": binary_model.rows(1)})[0] == 200
     publish(binary_model, version="v2", archive=_tampered(binary_model))
     downloads: list[str] = []
-    get_object = s3.get_object
-    monkeypatch.setattr(s3, "get_object", lambda **kw: downloads.append(kw["Key"]) or get_object(**kw))
+    client = http.runtime().s3.client()
+    get_object = client.get_object
+    monkeypatch.setattr(client, "get_object", lambda **kw: downloads.append(kw["Key"]) or get_object(**kw))
 
     answers = [_predict({"instances": binary_model.rows(1)}) for _ in range(3)]
 

@@ -1,5 +1,5 @@
 """Hypothesis-generated request bodies through the Lambda handler never yield a 5xx, and both
-doors (the direct routes and Mangum -> FastAPI) give the same answer to every one of them."""
+doors (the direct path and Mangum -> the ASGI app) give the same answer to every one of them."""
 from __future__ import annotations
 
 import json

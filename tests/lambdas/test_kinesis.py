@@ -8,7 +8,6 @@ import orjson
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from slipway_serving.clients import s3_client
 from slipway_serving.handlers import kinesis
 from tests.events import lambda_context, kinesis_event
 
@@ -53,7 +52,7 @@ def test_a_failed_s3_write_reports_every_record_for_retry(
         served: dict[str, Any], binary_model: BuiltModel, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = binary_model.rows(3)
     event = kinesis_event([{"features": rows[0]}, b"poison", {"features": rows[2]}])
-    client = s3_client()
+    client = kinesis.runtime().s3.client()
 
     def unreachable(**kwargs: Any) -> Any:
         raise EndpointConnectionError(endpoint_url="https://s3.amazonaws.com")
@@ -67,14 +66,15 @@ def test_a_failed_s3_write_reports_every_record_for_retry(
 def test_a_failure_after_the_results_are_written_still_retries_all(
         served: dict[str, Any], s3: Any, binary_model: BuiltModel, monkeypatch: pytest.MonkeyPatch) -> None:
     event = kinesis_event([{"features": binary_model.rows(1)[0]}, b"poison"])
-    put = s3.put_object
+    client = kinesis.runtime().s3.client()
+    put = client.put_object
 
     def results_only(**kwargs: Any) -> Any:
         if kwargs["Key"].startswith("rejects/"):
             raise EndpointConnectionError(endpoint_url="https://s3.amazonaws.com")
         return put(**kwargs)
 
-    monkeypatch.setattr(s3, "put_object", results_only)
+    monkeypatch.setattr(client, "put_object", results_only)
 
     assert kinesis.handler(event, lambda_context()) == {"batchItemFailures": [{"itemIdentifier": str(SEQ)},
                                                                   {"itemIdentifier": str(SEQ + 1)}]}

@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from slipway_serving.handlers import http, kinesis
-from tests.events import http_v2_event, kinesis_event, lambda_context
+from tests.events import http_v2_event, kinesis_event, lambda_context, rest_api_event
 
 from .artifacts import BuiltModel
 from .conftest import Publish
@@ -66,6 +66,19 @@ def test_a_prediction_emits_latency_rows_and_rejects_by_model_version(
     assert (first["service"], first["model_version"]) == ("slipway-http", "v9")
     assert values["Rows"] == 3.0 and values["Latency"] > 0 and "Rejects" not in values  # absent means none
     assert (_metrics(second)[2]["Rows"], _metrics(second)[2]["Rejects"]) == (0.0, 2.0)
+
+
+def test_a_request_through_mangum_is_counted_under_its_model_version(
+        serving_env: dict[str, str], publish: Publish, binary_model: BuiltModel,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    publish(binary_model, version="v7")
+    event = rest_api_event("POST", "/predict", body={"instances": binary_model.rows(2)})  # payload 1.0
+
+    response = http.handler(event, lambda_context("slipway-http"))
+
+    _, blobs = _emitted(capsys)
+    assert response["statusCode"] == 200
+    assert (blobs[-1]["model_version"], _metrics(blobs[-1])[2]["Rows"]) == ("v7", 2.0)
 
 
 def test_the_namespace_and_service_follow_powertools_variables(

@@ -7,8 +7,8 @@ import orjson
 import pytest
 
 from slipway_serving import predictor as predictor_module
-from slipway_serving.clients import s3_client
 from slipway_serving.errors import ArtifactError, ArtifactIntegrityError, ModelUnavailable
+from slipway_serving.s3 import S3
 from slipway_serving.store import ModelStore
 
 from .artifacts import MODELS_BUCKET, BuiltModel, pack
@@ -16,7 +16,7 @@ from .conftest import POINTER_KEY, Publish
 
 
 def _store(cache: Path, **kwargs: Any) -> ModelStore:
-    return ModelStore(bucket=MODELS_BUCKET, pointer_key=POINTER_KEY, cache_dir=cache, s3=s3_client, **kwargs)
+    return ModelStore(bucket=MODELS_BUCKET, pointer_key=POINTER_KEY, cache_dir=cache, s3=S3().client, **kwargs)
 
 
 def _tampered(model: BuiltModel) -> bytes:

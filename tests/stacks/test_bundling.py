@@ -169,30 +169,30 @@ class Context:
 s3 = FakeS3()
 os.environ.update(SLIPWAY_MODEL_BUCKET="models", SLIPWAY_MODEL_POINTER_KEY="pointers/m.json",
                   SLIPWAY_RESULTS_BUCKET="results", SLIPWAY_MODEL_CACHE_DIR=os.path.join(os.path.dirname(archive), "cache"))
-from slipway_serving.handlers import http, kinesis, batch, runtime
-for module in (http, kinesis, batch, runtime):
-    if hasattr(module, "s3_client"):
-        module.s3_client = lambda: s3
+from slipway_serving.handlers.csv import CsvRuntime
+from slipway_serving.handlers.http import HttpRuntime
+from slipway_serving.handlers.kinesis import KinesisRuntime
 sys.stdout = io.StringIO()  # logs and metrics
+http, kinesis, batch = (R.from_env(os.environ, s3=lambda: s3) for R in (HttpRuntime, KinesisRuntime, CsvRuntime))
 
 import base64
 row = json.loads(sys.argv[4])
 http_event = {"version": "2.0", "rawPath": "/predict", "requestContext": {"http": {"method": "POST", "path": "/predict",
               "sourceIp": "1.2.3.4"}, "requestId": "x"}, "headers": {}, "rawQueryString": "",
               "body": json.dumps({"instances": [row]}), "isBase64Encoded": False}
-out = {"predict": http.handler(http_event, Context())["statusCode"]}
+out = {"predict": http.handle(http_event, Context())["statusCode"]}
 for path in ("/openapi.json", "/nope"):
     event = dict(http_event, rawPath=path, body=None, requestContext=dict(http_event["requestContext"],
                  http={"method": "GET", "path": path, "sourceIp": "1.2.3.4"}))
-    out[path] = http.handler(event, Context())["statusCode"]
+    out[path] = http.handle(event, Context())["statusCode"]
 data = base64.b64encode(json.dumps({"features": row}).encode()).decode()
-out["kinesis"] = kinesis.handler({"Records": [{"kinesis": {"sequenceNumber": "1", "partitionKey": "p", "data": data},
+out["kinesis"] = kinesis.handle({"Records": [{"kinesis": {"sequenceNumber": "1", "partitionKey": "p", "data": data},
                                                 "eventID": "shardId-0:1"}]}, Context())
 csv_body = (",".join(row) + "\n" + ",".join(str(v) for v in row.values()) + "\n").encode()
 s3.objects[("data", "batch/x.csv")] = csv_body
 note = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
                      "s3": {"bucket": {"name": "data"}, "object": {"key": "batch/x.csv", "size": len(csv_body)}}}]}
-out["batch"] = batch.handler({"Records": [{"messageId": "m", "body": json.dumps(note)}]}, Context())
+out["batch"] = batch.handle({"Records": [{"messageId": "m", "body": json.dumps(note)}]}, Context())
 out["puts"] = sorted(s3.puts)
 stdlib = os.path.dirname(os.__file__)
 out["outside"] = sorted({name.split(".")[0] for name, module in list(sys.modules.items())

@@ -5,7 +5,7 @@ from aws_cdk.assertions import Match
 HANDLERS = {
     "slipway_serving.handlers.http.handler": "Api",
     "slipway_serving.handlers.kinesis.handler": "Scorer",
-    "slipway_serving.handlers.batch.handler": "Batch",
+    "slipway_serving.handlers.csv.handler": "Batch",
 }
 
 

@@ -49,11 +49,10 @@ if args["variant"] == "slipway":
     os.environ.update(SLIPWAY_MODEL_BUCKET="bench-models", SLIPWAY_MODEL_POINTER_KEY=f"pointers/{args['model']}.json",
                       SLIPWAY_RESULTS_BUCKET="bench-results", SLIPWAY_MODEL_CACHE_DIR=args["cache_dir"])
     if args["mode"] == "http":
-        from slipway_serving.handlers import http as module
+        from slipway_serving.handlers.http import HttpRuntime as Runtime
     else:
-        from slipway_serving.handlers import kinesis as module
-    module.s3_client = lambda: s3
-    handler = module.handler
+        from slipway_serving.handlers.kinesis import KinesisRuntime as Runtime
+    handler = Runtime.from_env(os.environ, s3=lambda: s3).handle
 else:
     os.environ["NAIVE_MODEL_PATH"] = os.path.join(model_dir, "model.joblib")
     import naive_app

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from typing import Any
 
-from ..clients import s3_client
 from ..stream import KinesisRecord, records_from_event, score_batch
 from .runtime import BatchResponse, HandlerRuntime
 
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class KinesisRuntime(HandlerRuntime):
+    service, scorer = "slipway-stream", True
+
     def _handle(self, event: dict[str, Any], context: Any) -> BatchResponse:
         started = time.perf_counter()
         records = records_from_event(event)
@@ -35,8 +37,7 @@ class KinesisRuntime(HandlerRuntime):
             return self._retry_all(records, started)
         try:
             for obj in outcome.objects:
-                s3_client().put_object(Bucket=config.results_bucket, Key=obj.key, Body=obj.body,
-                                       ContentType="application/x-ndjson")
+                self.s3.put(config.results_bucket, obj.key, obj.body, "application/x-ndjson")
         except Exception:
             log.exception("could not write the output of %d records; all will be retried", len(records))
             return self._retry_all(records, started)
@@ -55,7 +56,7 @@ class KinesisRuntime(HandlerRuntime):
 
 @functools.cache
 def runtime() -> KinesisRuntime:
-    return KinesisRuntime.from_env(service="slipway-stream", scorer=True)
+    return KinesisRuntime.from_env(os.environ)
 
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
     return runtime().handle(event, context)

@@ -1,4 +1,4 @@
-"""Batch predictions, pure: S3 notifications, output keys, and CSV in -> predictions and rejects CSV out."""
+"""CSV predictions, pure: S3 notifications, output keys, and CSV in -> predictions and rejects CSV out."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 import pytest
 
-from slipway_serving.batch import BatchInputError, InvalidMessage, objects_from_message, output_keys, score_csv
+from slipway_serving.csvfiles import CsvInputError, InvalidMessage, objects_from_message, output_keys, score_csv
 from slipway_serving.manifest import parse_manifest, parse_pointer
 from slipway_serving.predictor import Predictor
 from slipway_serving.store import LoadedModel
@@ -152,7 +152,7 @@ def test_a_header_only_file_gives_empty_outputs(binary_model: BuiltModel) -> Non
 ])
 def test_a_file_that_can_never_be_scored_is_refused_as_a_whole(data: bytes, reason: str, says: str,
                                                                mixed_model: BuiltModel) -> None:
-    with pytest.raises(BatchInputError) as caught:
+    with pytest.raises(CsvInputError) as caught:
         score_csv(data, _loaded(mixed_model), chunk_rows=10)
 
     assert caught.value.details["reason"] == reason and says in caught.value.message

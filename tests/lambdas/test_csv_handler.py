@@ -1,4 +1,4 @@
-"""Batch predictions end to end: SQS-delivered S3 notifications -> handler -> (moto) S3 outputs."""
+"""CSV predictions end to end: SQS-delivered S3 notifications -> handler -> (moto) S3 outputs."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +10,7 @@ import orjson
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from slipway_serving.handlers import batch
+from slipway_serving.handlers import csv as csv_handler
 from tests.events import S3_TEST_EVENT, lambda_context, load_event, s3_notification, sqs_event
 
 from .artifacts import DATA_BUCKET, RESULTS_BUCKET, BuiltModel
@@ -49,7 +49,7 @@ def _rows(body: bytes) -> list[dict[str, str]]:
 def test_a_dropped_csv_yields_predictions_and_rejects(served: dict[str, Any], s3: Any, mixed_model: BuiltModel) -> None:
     body = _table(mixed_model, 5).replace(b"r2,", b"r2,huge-") + b"r5,1,2\n"
 
-    response = batch.handler(_drop(s3, "batch/2026/run 1.csv", body), lambda_context("slipway-batch"))
+    response = csv_handler.handler(_drop(s3, "batch/2026/run 1.csv", body), lambda_context("slipway-batch"))
 
     assert response == {"batchItemFailures": []}
     outputs = _outputs(s3)
@@ -71,13 +71,13 @@ def test_the_recorded_event_reads_the_named_version(served: dict[str, Any], s3: 
     document["Records"][0]["s3"]["object"]["versionId"] = first
     event["Records"][0]["body"] = json.dumps(document)
 
-    assert batch.handler(event, lambda_context()) == {"batchItemFailures": []}
+    assert csv_handler.handler(event, lambda_context()) == {"batchItemFailures": []}
 
     assert len(_rows(_outputs(s3)["predictions/2026/scoring run 1.csv"])) == 2
 
 
 def test_a_test_event_is_ignored_and_a_malformed_message_dropped(served: dict[str, Any], s3: Any) -> None:
-    response = batch.handler(sqs_event([S3_TEST_EVENT, "not json"]), lambda_context())
+    response = csv_handler.handler(sqs_event([S3_TEST_EVENT, "not json"]), lambda_context())
 
     assert response == {"batchItemFailures": []}
     assert _outputs(s3) == {}
@@ -90,7 +90,7 @@ def test_a_test_event_is_ignored_and_a_malformed_message_dropped(served: dict[st
 ])
 def test_a_permanent_problem_writes_an_error_document_and_is_not_retried(
         served: dict[str, Any], s3: Any, body: bytes, reason: str) -> None:
-    response = batch.handler(_drop(s3, "batch/bad.csv", body), lambda_context())
+    response = csv_handler.handler(_drop(s3, "batch/bad.csv", body), lambda_context())
 
     assert response == {"batchItemFailures": []}
     outputs = _outputs(s3)
@@ -103,7 +103,7 @@ def test_a_permanent_problem_writes_an_error_document_and_is_not_retried(
 def test_an_object_gone_before_it_is_read_is_permanent(served: dict[str, Any], s3: Any) -> None:
     event = sqs_event([s3_notification(DATA_BUCKET, "batch/gone.csv")])
 
-    assert batch.handler(event, lambda_context()) == {"batchItemFailures": []}
+    assert csv_handler.handler(event, lambda_context()) == {"batchItemFailures": []}
 
     document = orjson.loads(_outputs(s3)["predictions/gone.error.json"])
     assert document["error"]["reason"] == "ObjectGone"
@@ -113,7 +113,7 @@ def test_an_object_gone_before_it_is_read_is_permanent(served: dict[str, Any], s
 def test_a_file_over_the_limit_is_refused_from_the_notification(served: dict[str, Any], s3: Any) -> None:
     event = sqs_event([s3_notification(DATA_BUCKET, "batch/big.csv", size=100_000_001)])
 
-    assert batch.handler(event, lambda_context()) == {"batchItemFailures": []}
+    assert csv_handler.handler(event, lambda_context()) == {"batchItemFailures": []}
 
     assert orjson.loads(_outputs(s3)["predictions/big.error.json"])["error"]["message"] == (
         "the file is 100000001 bytes; batch input is limited to 100000000 bytes")
@@ -123,7 +123,8 @@ def test_a_transient_failure_reports_only_that_message_for_redelivery(
         served: dict[str, Any], s3: Any, mixed_model: BuiltModel, monkeypatch: pytest.MonkeyPatch) -> None:
     good = _drop(s3, "batch/good.csv", _table(mixed_model, 3))["Records"][0]["body"]
     flaky = _drop(s3, "batch/flaky.csv", _table(mixed_model, 3))["Records"][0]["body"]
-    put = s3.put_object
+    client = csv_handler.runtime().s3.client()
+    put = client.put_object
 
     def throttled(**kwargs: Any) -> Any:
         if "flaky" in kwargs["Key"]:
@@ -131,15 +132,15 @@ def test_a_transient_failure_reports_only_that_message_for_redelivery(
                               "PutObject")
         return put(**kwargs)
 
-    monkeypatch.setattr(s3, "put_object", throttled)
-    response = batch.handler(sqs_event([good, flaky]), lambda_context())
+    monkeypatch.setattr(client, "put_object", throttled)
+    response = csv_handler.handler(sqs_event([good, flaky]), lambda_context())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     assert sorted(_outputs(s3)) == ["predictions/good.csv", "predictions/good.rejects.csv"]
 
 
 def test_without_a_model_the_message_is_retried(serving_env: dict[str, str], s3: Any, mixed_model: BuiltModel) -> None:
-    response = batch.handler(_drop(s3, "batch/a.csv", _table(mixed_model, 2)), lambda_context())
+    response = csv_handler.handler(_drop(s3, "batch/a.csv", _table(mixed_model, 2)), lambda_context())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     assert _outputs(s3) == {}
@@ -149,44 +150,44 @@ def test_an_unreachable_data_bucket_is_transient(served: dict[str, Any], s3: Any
     def unreachable(**kwargs: Any) -> Any:
         raise EndpointConnectionError(endpoint_url="https://s3.amazonaws.com")
 
-    monkeypatch.setattr(s3, "get_object", unreachable)
-    response = batch.handler(sqs_event([s3_notification(DATA_BUCKET, "batch/a.csv")]), lambda_context())
+    monkeypatch.setattr(csv_handler.runtime().s3.client(), "get_object", unreachable)
+    response = csv_handler.handler(sqs_event([s3_notification(DATA_BUCKET, "batch/a.csv")]), lambda_context())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
 
 
 def test_a_fixed_upload_replaces_the_error_and_a_broken_one_the_predictions(
         served: dict[str, Any], s3: Any, mixed_model: BuiltModel) -> None:
-    batch.handler(_drop(s3, "batch/a.csv", b"nonsense\n"), lambda_context())
+    csv_handler.handler(_drop(s3, "batch/a.csv", b"nonsense\n"), lambda_context())
     assert sorted(_outputs(s3)) == ["predictions/a.error.json"]
 
-    batch.handler(_drop(s3, "batch/a.csv", _table(mixed_model, 2)), lambda_context())
+    csv_handler.handler(_drop(s3, "batch/a.csv", _table(mixed_model, 2)), lambda_context())
     assert sorted(_outputs(s3)) == ["predictions/a.csv", "predictions/a.rejects.csv"]
 
-    batch.handler(_drop(s3, "batch/a.csv", b"nonsense\n"), lambda_context())
+    csv_handler.handler(_drop(s3, "batch/a.csv", b"nonsense\n"), lambda_context())
     assert sorted(_outputs(s3)) == ["predictions/a.error.json"]
 
 
 def test_a_redelivered_message_overwrites_its_outputs(served: dict[str, Any], s3: Any, mixed_model: BuiltModel) -> None:
     event = _drop(s3, "batch/a.csv", _table(mixed_model, 3))
 
-    batch.handler(event, lambda_context())
+    csv_handler.handler(event, lambda_context())
     first = _outputs(s3)
-    batch.handler(event, lambda_context())
+    csv_handler.handler(event, lambda_context())
 
     assert _outputs(s3) == first and len(first) == 2
 
 
 def test_keys_outside_the_batch_prefix_are_ignored(served: dict[str, Any], s3: Any, mixed_model: BuiltModel) -> None:
-    response = batch.handler(_drop(s3, "uploads/a.csv", _table(mixed_model, 2)), lambda_context())
+    response = csv_handler.handler(_drop(s3, "uploads/a.csv", _table(mixed_model, 2)), lambda_context())
 
     assert response == {"batchItemFailures": []} and _outputs(s3) == {}
 
 
-def test_the_batch_function_requires_its_results_bucket(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_csv_function_requires_its_results_bucket(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     from slipway_serving.errors import ConfigError
 
     monkeypatch.delenv("SLIPWAY_RESULTS_BUCKET")
 
     with pytest.raises(ConfigError, match="SLIPWAY_RESULTS_BUCKET is required"):
-        batch.handler(sqs_event([S3_TEST_EVENT]), lambda_context())
+        csv_handler.handler(sqs_event([S3_TEST_EVENT]), lambda_context())

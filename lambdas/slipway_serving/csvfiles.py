@@ -1,4 +1,4 @@
-"""Batch predictions, pure: an S3 notification names a CSV; the CSV becomes two CSV bodies.
+"""CSV predictions, pure: an S3 notification names a CSV; the CSV becomes two CSV bodies.
 
 ``batch/<path>.csv`` (header row = column names) yields ``<predictions prefix><path>.csv`` with
 ``row`` (0-based data row, header and blank lines not counted), ``id`` when the input has one, and
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -27,11 +27,11 @@ from .tasks import Outputs
 ID_COLUMN = "id"
 
 
-class BatchInputError(ServingError):
+class CsvInputError(ServingError):
     """The input object can never be scored as it is; written to ``.error.json``, never retried."""
 
     status = 400
-    code = "InvalidBatchInput"
+    code = "InvalidBatchInput"  # in the error documents users read: the name of the batch/ inbox
 
 
 class InvalidMessage(ServingError):
@@ -60,7 +60,7 @@ class OutputKeys:
 
 
 @dataclass(frozen=True)
-class BatchOutput:
+class ScoredCsv:
     predictions: bytes
     rejects: bytes
     rows: int
@@ -105,17 +105,17 @@ def output_keys(key: str, *, batch_prefix: str, predictions_prefix: str) -> Outp
 def _records(data: bytes) -> Iterator[list[str]]:
     """The CSV's records, decoded as they are read (a whole decoded copy would cost 4x the file)."""
     if b"\x00" in data:
-        raise BatchInputError("the file holds NUL bytes, so it is binary, not CSV text", reason="NotCSV")
+        raise CsvInputError("the file holds NUL bytes, so it is binary, not CSV text", reason="NotCSV")
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     try:
         for record in csv.reader(text, strict=True):
             if record:  # blank lines are skipped
                 yield record
     except UnicodeDecodeError as exc:
-        raise BatchInputError(f"the file is not UTF-8 text ({exc.reason}); batch input must be a CSV file",
+        raise CsvInputError(f"the file is not UTF-8 text ({exc.reason}); batch input must be a CSV file",
                               reason="NotCSV") from None
     except csv.Error as exc:
-        raise BatchInputError(f"the file is not a readable CSV file: {exc}", reason="NotCSV") from None
+        raise CsvInputError(f"the file is not a readable CSV file: {exc}", reason="NotCSV") from None
 
 
 class _Utf8Sink:
@@ -135,27 +135,27 @@ def _header(records: Iterator[list[str]], manifest_features: tuple[str, ...]) ->
     """(position of each feature, position of id or None, width) from the header row."""
     header = next(records, None)
     if header is None:
-        raise BatchInputError("the file is empty; the first row must name the columns", reason="NoHeader")
+        raise CsvInputError("the file is empty; the first row must name the columns", reason="NoHeader")
     names = [name.strip() for name in header]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
-        raise BatchInputError(f"the header names {duplicated} more than once", reason="InvalidHeader")
+        raise CsvInputError(f"the header names {duplicated} more than once", reason="InvalidHeader")
     allowed = set(manifest_features) | {ID_COLUMN}
     unknown = [name for name in names if name not in allowed]
     missing = [name for name in manifest_features if name not in names]
     if missing:
-        raise BatchInputError(f"the header lacks the model's features {missing} (the first row must name "
+        raise CsvInputError(f"the header lacks the model's features {missing} (the first row must name "
                               "the columns)", reason="MissingColumns")
     if unknown:
-        raise BatchInputError(f"the header has columns that are not features of this model: {unknown}; "
+        raise CsvInputError(f"the header has columns that are not features of this model: {unknown}; "
                               f"only the features and an optional {ID_COLUMN!r} column are accepted",
                               reason="UnknownColumns")
     id_position = names.index(ID_COLUMN) if ID_COLUMN in names and ID_COLUMN not in manifest_features else None
     return [names.index(name) for name in manifest_features], id_position, len(names)
 
 
-def score_csv(data: bytes, model: LoadedModel, *, chunk_rows: int) -> BatchOutput:
-    """Score a whole CSV, ``chunk_rows`` rows per ONNX call; raises BatchInputError for a bad file."""
+def score_csv(data: bytes, model: LoadedModel, *, chunk_rows: int) -> ScoredCsv:
+    """Score a whole CSV, ``chunk_rows`` rows per ONNX call; raises CsvInputError for a bad file."""
     predictor = model.predictor
     records = _records(data)
     positions, id_position, width = _header(records, model.manifest.feature_names)
@@ -193,7 +193,7 @@ def score_csv(data: bytes, model: LoadedModel, *, chunk_rows: int) -> BatchOutpu
         scored += len(rows)
     if not header_written:  # nothing was scored: the header alone
         out.writerow([*prefix, *head.table(Outputs(0, {}))[0]])
-    return BatchOutput(predictions=predictions.getvalue(), rejects=rejects.getvalue(),
+    return ScoredCsv(predictions=predictions.getvalue(), rejects=rejects.getvalue(),
                        rows=total, scored=scored, rejected=len(rejected))
 
 
@@ -213,8 +213,3 @@ def error_document(ref: ObjectRef, error: ServingError, model_version: str | Non
                                                          "version_id": ref.version_id},
                             "model_version": model_version}
     return orjson.dumps(body, option=orjson.OPT_INDENT_2)
-
-
-def message_ids(event: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(messageId, body) of each SQS record."""
-    return [(str(r.get("messageId", "")), str(r.get("body", ""))) for r in event.get("Records") or []]
