@@ -85,7 +85,7 @@ def _local_report(args: argparse.Namespace) -> int:
 def _local_invoke(args: argparse.Namespace) -> int:
     import json
 
-    from slipway.local.stack import LocalStackError, deploy_local
+    from slipway.local.stack import LocalDeploymentError, deploy_local
     from slipway.promote import promote
 
     event = json.loads(args.event.read_text()) if str(args.event) != "-" else json.load(sys.stdin)
@@ -95,7 +95,7 @@ def _local_invoke(args: argparse.Namespace) -> int:
                     pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
         try:
             function = deployment.function(args.function)
-        except LocalStackError as error:
+        except LocalDeploymentError as error:
             print(error, file=sys.stderr)
             return 2
         result = function.invoke(event)
