@@ -35,7 +35,7 @@ def queue(clients):
 
 
 def _settings(stream: str, **overrides) -> MappingSettings:
-    base = MappingSettings(uuid="esm-1", stream_arn=f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
+    base = MappingSettings(uuid="esm-1", source_arn=f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
                            function_arn="arn:aws:lambda:us-east-1:123456789012:function:scorer", batch_size=10,
                            batching_window_s=0, starting_position="TRIM_HORIZON", max_retries=2,
                            max_record_age_s=-1, bisect_on_error=False, report_item_failures=True,

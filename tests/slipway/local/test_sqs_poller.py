@@ -37,7 +37,7 @@ def _poller(clients, arn, respond, *, report=True, batch_size=10):
         except Exception as error:
             return Invocation(error_type=type(error).__name__, error_message=str(error))
 
-    settings = SqsMappingSettings(uuid="esm", queue_arn=arn, function_arn="arn:aws:lambda:us-east-1:123456789012:"
+    settings = SqsMappingSettings(uuid="esm", source_arn=arn, function_arn="arn:aws:lambda:us-east-1:123456789012:"
                                   "function:batch", batch_size=batch_size, batching_window_s=0,
                                   report_item_failures=report)
     return SqsPoller(settings, clients=clients, invoke=invoke, wait_s=0), seen
