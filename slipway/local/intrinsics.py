@@ -76,16 +76,25 @@ def resources_of(template: dict[str, Any], kind: str) -> Iterator[tuple[str, dic
             yield logical_id, resource.get("Properties") or {}
 
 
-def referenced_type(value: Any, stack: str, templates: dict[str, dict[str, Any]]) -> str | None:
-    """The type of the resource a value names, across the app's stacks (through Fn::ImportValue)."""
+def referenced_resource(value: Any, stack: str, templates: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
+    """(stack, logical id) of the resource a value names, across the app's stacks (Fn::ImportValue
+    followed to the exporting stack's output)."""
     if isinstance(value, dict) and "Fn::ImportValue" in value:
         for other, template in templates.items():
             for output in template.get("Outputs", {}).values():
                 if (output.get("Export") or {}).get("Name") == value["Fn::ImportValue"]:
-                    return referenced_type(output.get("Value"), other, templates)
+                    return referenced_resource(output.get("Value"), other, templates)
         return None
     logical_id = target(value)
-    return templates[stack].get("Resources", {}).get(logical_id or "", {}).get("Type")
+    if logical_id is None or logical_id not in templates[stack].get("Resources", {}):
+        return None
+    return stack, logical_id
+
+
+def referenced_type(value: Any, stack: str, templates: dict[str, dict[str, Any]]) -> str | None:
+    """The type of the resource a value names, across the app's stacks."""
+    found = referenced_resource(value, stack, templates)
+    return templates[found[0]]["Resources"][found[1]].get("Type") if found else None
 
 
 @dataclass(frozen=True)
