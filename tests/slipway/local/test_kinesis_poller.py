@@ -362,3 +362,37 @@ def test_records_no_filter_admits_are_checkpointed_without_an_invocation(clients
 
     assert function.batches == [[0, 7, 8, 9]]
     assert (poller.filtered_out, poller.records_done) == (6, 10)
+
+
+def test_a_slow_lane_does_not_hold_back_the_other_lanes(clients, stream):
+    """ParallelizationFactor: "process multiple batches from each shard concurrently" — each lane moves
+    on by itself (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#kinesis-parallelization)."""
+    import threading
+    import time as clock
+
+    settings = _settings(stream, batch_size=1, parallelization_factor=2)
+    probe = ShardPoller(settings, "s", clients=clients, invoke=ScriptedFunction(), role_arn="r")
+    keys: dict[int, str] = {}
+    for n in range(200):  # one partition key per lane
+        keys.setdefault(probe.lanes.index(probe._lane(Record("0", f"k{n}", b"", datetime.now(timezone.utc)))), f"k{n}")
+    slow_key, fast_key = keys[0], keys[1]
+    clients("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": orjson.dumps({"n": n}), "PartitionKey": slow_key if n == 0 else fast_key} for n in range(6)])
+    release = threading.Event()
+    done_while_slow = []
+
+    def respond(numbers, records):
+        if numbers == [0]:
+            release.wait(10)  # the slow lane's first batch
+        elif not release.is_set():
+            done_while_slow.extend(numbers)
+        return {"batchItemFailures": []}
+
+    poller = _poller(clients, settings, ScriptedFunction(respond)).start()
+    deadline = clock.monotonic() + 10
+    while len(done_while_slow) < 5 and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+    release.set()
+    poller.stop()
+
+    assert done_while_slow == [1, 2, 3, 4, 5]
