@@ -226,7 +226,9 @@ class ShardPoller(Poller):
         self.count("records_done", len(batch))
 
     def backoff(self, attempts: int) -> float:
-        """Exponential backoff between retries of a failed batch, capped."""
+        """Exponential backoff between retries of a failed batch, capped (a failing batch blocks its
+        shard until it succeeds or expires, "Understanding retry behavior in Lambda"; AWS publishes
+        no backoff constants, these are local)."""
         return min(self.max_backoff_s, self.retry_backoff_s * 2 ** (attempts - 1))
 
     def _process_one(self, records: list[Record], pending: list[list[Record]]) -> None:

@@ -9,7 +9,10 @@ Lambda deletes what succeeded: the whole batch on success, all but the reported 
 ReportBatchItemFailures, nothing on a function error. Undeleted messages become visible again after
 the queue's visibility timeout, and the queue's own redrive policy moves them to its dead-letter
 queue after maxReceiveCount receives — SQS's rule, which the emulator applies. Batches run on up to
-MaximumConcurrency threads (a local default of 2 when the mapping sets none).
+MaximumConcurrency threads (a local default of 2 when the mapping sets none); after a function error
+a thread backs off exponentially before polling again, which lowers the concurrency the mapping uses,
+as "Handling errors for an SQS event source in Lambda" describes (AWS publishes no constants)
+https://docs.aws.amazon.com/lambda/latest/operatorguide/sqs-retries.html
 """
 from __future__ import annotations
 
@@ -65,8 +68,10 @@ def succeeded(messages: list[dict[str, Any]], result: Result, *, report_item_fai
 
 class SqsPoller(Poller):
     def __init__(self, settings: SqsMappingSettings, *, clients: Callable[[str], Any], invoke: Invoker,
-                 wait_s: int = 1) -> None:
+                 wait_s: int = 1, backoff_s: float = 0.1, max_backoff_s: float = 5.0) -> None:
         super().__init__(invoke=invoke, name=f"sqs-{settings.queue_name[:20]}")
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
         self.settings = settings
         self.clients = clients
         self.wait_s = wait_s
@@ -132,19 +137,31 @@ class SqsPoller(Poller):
             self.clients("sqs").delete_message_batch(QueueUrl=self.queue_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages[start:start + 10])])
 
-    def process(self, messages: list[dict[str, Any]]) -> None:
+    def process(self, messages: list[dict[str, Any]]) -> bool:
+        """Invoke with one batch and delete what succeeded; False on a function error."""
         result = self.invoke(sqs.event(messages, queue_arn=self.settings.queue_arn))
         self._delete(succeeded(messages, result, report_item_failures=self.settings.report_item_failures))
+        return not result.failed
 
-    def _step(self) -> bool:
-        batch = self.next_batch()
-        if batch:
-            self.process(batch)
-        return bool(batch)
+    def backoff(self, failures: int) -> float:
+        return min(self.max_backoff_s, self.backoff_s * 2 ** (failures - 1)) if failures else 0.0
+
+    def _worker(self) -> Callable[[], bool]:
+        failures = 0
+
+        def step() -> bool:
+            nonlocal failures
+            batch = self.next_batch()
+            if batch:
+                failures = 0 if self.process(batch) else failures + 1
+                self.stopped.wait(self.backoff(failures))
+            return bool(batch)
+
+        return step
 
     def start(self) -> "SqsPoller":
         for index in range(self.concurrency):
-            self.spawn(self._step, str(index))
+            self.spawn(self._worker(), str(index))
         return self
 
     def stop(self, timeout_s: float | None = None) -> None:

@@ -203,3 +203,27 @@ def test_maximum_concurrency_caps_the_batches_in_flight(clients, queue):
 
     assert sorted(done, key=int) == [str(n) for n in range(12)]
     assert peak[0] == 3
+
+
+def test_after_function_errors_a_worker_backs_off_exponentially_and_recovers_on_success(clients, queue):
+    """"Handling errors for an SQS event source in Lambda": after a function error Lambda gradually
+    backs off (https://docs.aws.amazon.com/lambda/latest/operatorguide/sqs-retries.html)."""
+    url, arn, _ = queue
+    outcomes = iter([RuntimeError("down"), RuntimeError("down"), None])
+
+    def respond(records):
+        outcome = next(outcomes)
+        if outcome:
+            raise outcome
+
+    poller, seen = _poller(clients, arn, respond)
+    poller.backoff_s, poller.max_backoff_s = 0.01, 0.015
+    waits = []
+    poller.stopped.wait = lambda seconds: waits.append(seconds)  # record the backoffs, do not sleep
+    step = poller._worker()
+    for _ in range(3):
+        _send(clients, url, ["m"])
+        step()
+
+    assert waits == [0.01, 0.015, 0.0]  # 0.01, then doubled up to the cap, then none after a success
+    assert len(seen) == 3
