@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 import orjson
 
 from slipway.local.routes import Route, match
-from slipway.local.sources import apigw_v1, apigw_v2
-from slipway.local.sources.http import (LAMBDA_SYNC_PAYLOAD_BYTES, HttpRequest, HttpResponse, Result,
-                                        gateway_error, http_api_request_id, rest_api_request_id)
+from slipway.local.sources import Result, apigw_v1, apigw_v2
+from slipway.local.sources.http import (LAMBDA_SYNC_PAYLOAD_BYTES, HttpRequest, HttpResponse, gateway_error,
+                                        http_api_request_id, rest_api_request_id)
 
 log = logging.getLogger(__name__)
 

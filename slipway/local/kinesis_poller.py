@@ -34,7 +34,7 @@ from slipway.local.sources import kinesis
 from slipway.local.sources.batch import BatchResponseError, reported_failures
 from slipway.local.sources.filters import FilterCriteria
 from slipway.local.sources.kinesis import Record
-from slipway.local.sources.http import Result
+from slipway.local.sources import Result
 
 log = logging.getLogger(__name__)
 

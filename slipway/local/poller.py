@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from slipway.local.arns import Arn
 from slipway.local.sources.filters import FilterCriteria
-from slipway.local.sources.http import Result
+from slipway.local.sources import Result
 
 log = logging.getLogger(__name__)
 

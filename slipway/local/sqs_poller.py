@@ -25,7 +25,7 @@ from slipway.local.poller import BATCH_PAYLOAD_BYTES, Invoker, Mapping, Poller
 from slipway.local.sources import sqs
 from slipway.local.sources.batch import BatchResponseError, reported_failures
 from slipway.local.sources.filters import FilterCriteria
-from slipway.local.sources.http import Result
+from slipway.local.sources import Result
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from slipway.local.sources import apigw_v2
+from slipway.local.sources import Result, apigw_v2
 from slipway.local.sources.http import (LAMBDA_SYNC_PAYLOAD_BYTES, HttpRequest, HttpResponse, MalformedResponse,
-                                        Result, decoded_body, gateway_error, header_value, request_time,
+                                        decoded_body, gateway_error, header_value, request_time,
                                         status_code)
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from slipway.local.sources import Result
 from slipway.local.sources.http import (LAMBDA_SYNC_PAYLOAD_BYTES, HttpRequest, HttpResponse, MalformedResponse,
-                                        Result, decoded_body, gateway_error, header_value, is_text,
+                                        decoded_body, gateway_error, header_value, is_text,
                                         request_time, status_code)
 
 log = logging.getLogger(__name__)

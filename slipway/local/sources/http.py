@@ -6,22 +6,13 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 # Lambda's synchronous invocation payload quota, for requests and responses alike.
 LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 _TEXT_MARKERS = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded")
-
-
-class Result(Protocol):
-    """A function's result as the gateway sees it (slipway.local.functions.Invocation)."""
-
-    payload: Any
-
-    @property
-    def failed(self) -> bool: ...
 
 
 @dataclass(frozen=True)
