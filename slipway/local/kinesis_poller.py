@@ -167,9 +167,10 @@ class ShardPoller(Poller):
         if room <= 0:
             return False
         fresh = self._fetch(room)
+        filters = self.settings.filters
         filtered = 0
         for record in fresh:
-            if self.settings.filters.admits(record.filterable()):
+            if not filters.patterns or filters.admits(record.filterable()):
                 self._lane(record).put(record)
             else:
                 filtered += 1  # Lambda drops a record no filter admits: checkpointed, never invoked
