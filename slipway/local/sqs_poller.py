@@ -98,6 +98,8 @@ class SqsPoller(Poller):
 
     def _admitted(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Messages a filter admits; the others are deleted now, never invoked."""
+        if not self.settings.filters.patterns:
+            return messages
         arn = self.settings.queue_arn
         admitted = [m for m in messages if self.settings.filters.admits(sqs.filterable(m, queue_arn=arn))]
         rejected = [m for m in messages if m not in admitted]
