@@ -30,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where the local stack's AWS resources run")
 
 
-class LocalStackHandle:
+class LocalAppClient:
     """The deployed local app, with a small HTTP client for its API."""
 
     def __init__(self, deployment: Any) -> None:
@@ -70,16 +70,16 @@ def slipway_project(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def slipway_stack(slipway_project: Path, pytestconfig: pytest.Config) -> Iterator[LocalStackHandle]:
+def slipway_stack(slipway_project: Path, pytestconfig: pytest.Config) -> Iterator[LocalAppClient]:
     """The project's synthesized app deployed to the embedded emulator, its functions served here."""
     from slipway.local.stack import deploy_local
 
     with deploy_local(slipway_project, target=pytestconfig.getoption("--slipway-target")) as deployment:
-        yield LocalStackHandle(deployment)
+        yield LocalAppClient(deployment)
 
 
 @pytest.fixture(scope="session")
-def slipway_model(slipway_stack: LocalStackHandle, pytestconfig: pytest.Config) -> Any:
+def slipway_model(slipway_stack: LocalAppClient, pytestconfig: pytest.Config) -> Any:
     """Promotes --slipway-model into the local stack; returns the pointer."""
     from slipway.promote import promote
 

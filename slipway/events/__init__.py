@@ -1,20 +1,21 @@
 """Recorded AWS event JSON (the shapes AWS documents) and small factories built on them.
 
-For handler tests, in this repository and in users' own: every factory starts from a recorded
-event and changes only what the caller asks for, so the rest of the shape stays AWS's.
+For handler tests, in this repository and in users' own: every factory builds its event with the
+same code the local runtime uses (slipway.local.sources), filled with a recorded event's values, so
+a handler meets the same shape in a unit test, on the local stack and in AWS.
 """
 from __future__ import annotations
 
-import base64
-import copy
 import functools
-import hashlib
 import json
+from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus
 
 import orjson
+
+from slipway.local.sources import apigw_v1, apigw_v2, kinesis, s3, sqs
+from slipway.local.sources.http import HttpRequest
 
 RECORDED = ("apigw_http_v2", "apigw_rest_v1", "kinesis", "sqs", "sqs_s3_notification")
 
@@ -31,67 +32,59 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads(_recorded(name))
 
 
-def _body(body: Any) -> tuple[str | None, bool]:
+def _raw(body: Any) -> bytes:
     if body is None:
-        return None, False
-    raw = orjson.dumps(body) if isinstance(body, (dict, list)) else body.encode() if isinstance(body, str) else body
+        return b""
+    return orjson.dumps(body) if isinstance(body, (dict, list)) else body.encode() if isinstance(body, str) else body
+
+
+def _utf8(raw: bytes) -> bool:
     try:
-        return raw.decode("utf-8"), False
+        raw.decode("utf-8")
     except UnicodeDecodeError:
-        return base64.b64encode(raw).decode(), True
+        return False
+    return True
+
+
+def _request(recorded_headers: dict[str, str], headers: dict[str, str] | None, *, method: str, path: str, query: str,
+             raw: bytes, source_ip: str, request_id: str, lower: bool) -> HttpRequest:
+    merged = {k: v for k, v in recorded_headers.items() if k.lower() != "content-length"}
+    merged.update({(k.lower() if lower else k): v for k, v in (headers or {}).items()})
+    if raw:
+        merged["content-length" if lower else "Content-Length"] = str(len(raw))
+    return HttpRequest(method=method, path=path, query=query, headers=tuple(merged.items()), body=raw,
+                       source_ip=source_ip, request_id=request_id)
 
 
 def http_api_event(method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
                    query: str = "", path_parameters: dict[str, str] | None = None,
                    route_key: str | None = None) -> dict[str, Any]:
-    """An HTTP API (payload format 2.0) event."""
-    event = load_event("apigw_http_v2")
-    key = route_key or f"{method} {path}"
-    event["routeKey"] = event["requestContext"]["routeKey"] = key
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["requestContext"]["http"]["method"] = method
-    event["rawQueryString"] = query
-    joined: dict[str, str] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        joined[name] = f"{joined[name]},{value}" if name in joined else value
-    if joined:
-        event["queryStringParameters"] = joined
-    if path_parameters:
-        event["pathParameters"] = path_parameters
-    event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
-    text, encoded = _body(body)
-    if text is None:
-        event.pop("body", None)
-        event["headers"].pop("content-length", None)
-    else:
-        event["body"] = text
-        event["headers"]["content-length"] = str(len(text))
-    event["isBase64Encoded"] = encoded
-    return event
+    """An HTTP API (payload format 2.0) event, built as the local gateway builds it."""
+    recorded = load_event("apigw_http_v2")
+    context = recorded["requestContext"]
+    request = _request(recorded["headers"], headers, method=method, path=path, query=query, raw=_raw(body),
+                       source_ip=context["http"]["sourceIp"], request_id=context["requestId"], lower=True)
+    return apigw_v2.event(request, route_key=route_key or f"{method} {path}", path_parameters=path_parameters or {},
+                          api_id=context["apiId"], account_id=context["accountId"], stage=context["stage"])
 
 
 def rest_api_event(method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
                    query: str = "", path_parameters: dict[str, str] | None = None,
-                   resource: str | None = None) -> dict[str, Any]:
-    """A REST API proxy (payload format 1.0) event."""
-    event = load_event("apigw_rest_v1")
-    event["resource"] = event["requestContext"]["resourcePath"] = resource or path
-    event["path"] = path
-    event["requestContext"]["path"] = f"/{event['requestContext']['stage']}{path}"
-    event["httpMethod"] = event["requestContext"]["httpMethod"] = method
-    for name, value in (headers or {}).items():
-        event["headers"][name] = value
-        event["multiValueHeaders"][name] = [value]
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if pairs:
-        event["queryStringParameters"] = {k: v for k, v in pairs}
-        multi: dict[str, list[str]] = {}
-        for name, value in pairs:
-            multi.setdefault(name, []).append(value)
-        event["multiValueQueryStringParameters"] = multi
-    event["pathParameters"] = path_parameters or None
-    event["body"], event["isBase64Encoded"] = _body(body)
-    return event
+                   resource: str | None = None, binary_media_types: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A REST API proxy (payload format 1.0) event, built as the local gateway builds it.
+
+    A REST API base64-encodes only bodies of its binaryMediaTypes; a body that is not UTF-8 is
+    treated as one of them when none are given."""
+    recorded = load_event("apigw_rest_v1")
+    context = recorded["requestContext"]
+    raw = _raw(body)
+    if raw and not binary_media_types and not _utf8(raw):
+        binary_media_types = ("*/*",)
+    request = _request(recorded["headers"], headers, method=method, path=path, query=query, raw=raw,
+                       source_ip=context["identity"]["sourceIp"], request_id=context["requestId"], lower=False)
+    return apigw_v1.event(request, resource=resource or path, path=path, path_parameters=path_parameters or {},
+                          api_id=context["apiId"], account_id=context["accountId"], api_kind="rest",
+                          stage=context["stage"], binary_media_types=binary_media_types)
 
 
 def kinesis_event(records: list[bytes | str | dict[str, Any]], *, shard_id: str = "shardId-000000000000",
@@ -99,54 +92,34 @@ def kinesis_event(records: list[bytes | str | dict[str, Any]], *, shard_id: str 
                   partition_key: str = "pk", stream_arn: str | None = None) -> dict[str, Any]:
     """A Kinesis batch: one record per payload (dicts JSON-encoded), consecutive sequence numbers."""
     template = load_event("kinesis")["Records"][0]
-    out = []
-    for offset, payload in enumerate(records):
-        data = orjson.dumps(payload) if isinstance(payload, dict) else payload.encode() if isinstance(payload, str) \
-            else payload
-        record = copy.deepcopy(template)
-        sequence = str(start_seq + offset)
-        record["kinesis"].update(partitionKey=partition_key, sequenceNumber=sequence,
-                                 data=base64.b64encode(data).decode(),
-                                 approximateArrivalTimestamp=template["kinesis"]["approximateArrivalTimestamp"] + offset)
-        record["eventID"] = f"{shard_id}:{sequence}"
-        if stream_arn:
-            record["eventSourceARN"] = stream_arn
-        out.append(record)
-    return {"Records": out}
+    arrival = template["kinesis"]["approximateArrivalTimestamp"]
+    batch = [kinesis.Record(sequence_number=str(start_seq + offset), partition_key=partition_key, data=_raw(payload),
+                            arrival=datetime.fromtimestamp(arrival + offset, tz=timezone.utc))
+             for offset, payload in enumerate(records)]
+    return kinesis.event(batch, shard_id=shard_id, stream_arn=stream_arn or template["eventSourceARN"],
+                         role_arn=template["invokeIdentityArn"])
 
 
 def sqs_event(bodies: list[str | dict[str, Any]], *, queue_arn: str | None = None) -> dict[str, Any]:
     """An SQS batch: one message per body (dicts JSON-encoded), message ids msg-0, msg-1, ..."""
     template = load_event("sqs")["Records"][0]
-    out = []
-    for index, body in enumerate(bodies):
-        text = json.dumps(body) if isinstance(body, dict) else body
-        record = copy.deepcopy(template)
-        record.update(messageId=f"msg-{index}", body=text, md5OfBody=hashlib.md5(text.encode()).hexdigest())
-        if queue_arn:
-            record["eventSourceARN"] = queue_arn
-        out.append(record)
-    return {"Records": out}
+    messages = [{"MessageId": f"msg-{index}", "ReceiptHandle": template["receiptHandle"],
+                 "Body": json.dumps(body) if isinstance(body, dict) else body, "Attributes": template["attributes"]}
+                for index, body in enumerate(bodies)]
+    return sqs.event(messages, queue_arn=queue_arn or template["eventSourceARN"])
 
 
 def s3_notification(bucket: str, key: str, *, size: int = 1024, version_id: str | None = None,
                     event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
     """An S3 event notification body (as S3 sends it to SQS: the key URL-encoded)."""
-    notification = json.loads(load_event("sqs_s3_notification")["Records"][0]["body"])
-    record = notification["Records"][0]
-    record["eventName"] = event_name
-    record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
-    record["s3"]["object"].update(key=quote_plus(key, safe="/"), size=size)
-    if version_id is None:
-        record["s3"]["object"].pop("versionId", None)
-    else:
-        record["s3"]["object"]["versionId"] = version_id
-    return notification
+    recorded = json.loads(load_event("sqs_s3_notification")["Records"][0]["body"])["Records"][0]
+    return s3.notification(bucket, key, size=size, version_id=version_id, event_name=event_name,
+                           region=recorded["awsRegion"], configuration_id=recorded["s3"]["configurationId"],
+                           time=datetime.fromisoformat(recorded["eventTime"].replace("Z", "+00:00")))
 
 
 # What S3 sends once when a notification configuration is created; handlers must ignore it.
-S3_TEST_EVENT = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-21T09:45:00.000Z",
-                 "Bucket": "slipway-data", "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3"}
+S3_TEST_EVENT = s3.test_event("slipway-data")
 
 
 def lambda_context(function_name: str = "slipway-test", request_id: str | None = None, *,

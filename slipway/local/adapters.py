@@ -2,31 +2,53 @@
 completion of skipped pieces after it, each reported. The template stays the one description."""
 from __future__ import annotations
 
-import copy
-from typing import Any, Callable, Protocol
-
-import orjson
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol
 
 from slipway.local.gaps import apply_bucket_gaps
-from slipway.local.intrinsics import StackContext, resolve
-from slipway.local.routes import _logical_id
+from slipway.local.intrinsics import StackContext, dependencies, refers_to, replace_refs, resolve, target
 
-APIGW_V2_TYPES = frozenset({"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Route",
-                            "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer"})
+EMULATED, RUN_BY_SLIPWAY, COMPLETED_BY_SLIPWAY, NOT_EMULATED = (
+    "emulated", "run by Slipway", "emulated + completed by Slipway", "not emulated")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Who makes one resource type real locally; `slipway local report` reads it from the adapter."""
+
+    status: str
+    detail: str
+    created_by_backend: bool = True  # False: the backend's CloudFormation skips the type
+
+
+_GATEWAY = "local API Gateway on loopback (real HTTP, the route's payload format)"
+_NOT_ENFORCED = "created; permissions are not enforced locally"
+_FUNCTION = Coverage(RUN_BY_SLIPWAY, "in-process on this Python from the project's source (the emulator gets a "
+                     "placeholder bundle), with the deployed configuration and environment; own module state per "
+                     "function; timeouts enforced; provisioned concurrency and SnapStart have no local effect")
+APIGW_V2_COVERAGE: dict[str, Coverage] = {
+    "AWS::ApiGatewayV2::Api": Coverage(RUN_BY_SLIPWAY, _GATEWAY, False),
+    "AWS::ApiGatewayV2::Route": Coverage(RUN_BY_SLIPWAY, _GATEWAY, False),
+    "AWS::ApiGatewayV2::Integration": Coverage(RUN_BY_SLIPWAY, "invokes the integrated function; 6 MB payload "
+                                               "limit, 500 for a failed or malformed response, 30 s integration "
+                                               "timeout", False),
+    "AWS::ApiGatewayV2::Stage": Coverage(NOT_EMULATED, "throttling and access logging are not applied locally", False),
+    "AWS::ApiGatewayV2::Authorizer": Coverage(NOT_EMULATED, "JWT and Lambda authorizers are not verified locally",
+                                              False),
+}
+APIGW_V2_TYPES = frozenset(APIGW_V2_COVERAGE)
 
 
 class BackendAdapter(Protocol):
     name: str
     uploads_code: bool  # False: Lambda code bundles are replaced by a placeholder (Slipway runs the source)
+    coverage: Mapping[str, Coverage]  # what Slipway does per type; types not named: the backend's own
+
+    def supports(self, resource_type: str) -> bool: ...
 
     def prepare(self, template: dict[str, Any]) -> list[str]: ...
 
     def complete(self, clients: Callable[[str], Any], context: StackContext) -> list[str]: ...
-
-
-def _references(value: Any, logical_ids: set[str]) -> bool:
-    text = orjson.dumps(value).decode()
-    return any(f'"{lid}"' in text for lid in logical_ids)
 
 
 def strip_unreadable_outputs(template: dict[str, Any], skipped_types: frozenset[str]) -> list[str]:
@@ -34,20 +56,10 @@ def strip_unreadable_outputs(template: dict[str, Any], skipped_types: frozenset[
     skipped = {lid for lid, res in template.get("Resources", {}).items() if res.get("Type") in skipped_types}
     removed = []
     for name, output in list(template.get("Outputs", {}).items()):
-        if _references(output, skipped):
+        if refers_to(output, skipped):
             del template["Outputs"][name]
             removed.append(f"output {name} dropped: it reads a resource the backend does not create")
     return removed
-
-
-def _replace_refs(value: Any, replacements: dict[str, Any]) -> Any:
-    if isinstance(value, list):
-        return [_replace_refs(v, replacements) for v in value]
-    if isinstance(value, dict):
-        if set(value) == {"Ref"} and value["Ref"] in replacements:
-            return copy.deepcopy(replacements[value["Ref"]])
-        return {k: _replace_refs(v, replacements) for k, v in value.items()}
-    return value
 
 
 class MotoAdapter:
@@ -55,9 +67,39 @@ class MotoAdapter:
     # moto runs no Lambda code (Slipway runs the project's source), but creating a function needs its
     # code object to exist; a placeholder saves uploading tens of MB at every bring-up.
     uploads_code = False
+    coverage: dict[str, Coverage] = {
+        "AWS::Lambda::Function": _FUNCTION,
+        **APIGW_V2_COVERAGE,
+        "AWS::S3::BucketPolicy": Coverage(NOT_EMULATED, "moto does not store or enforce bucket policies from "
+                                          "CloudFormation; covered by template assertions and cdk-nag", False),
+        "AWS::SQS::QueuePolicy": Coverage(NOT_EMULATED, "moto does not store or enforce queue policies from "
+                                          "CloudFormation; covered by template assertions and cdk-nag", False),
+        "AWS::IAM::Role": Coverage(EMULATED, _NOT_ENFORCED),
+        "AWS::IAM::Policy": Coverage(EMULATED, _NOT_ENFORCED),
+        "AWS::IAM::ManagedPolicy": Coverage(EMULATED, _NOT_ENFORCED),
+        "AWS::Lambda::Permission": Coverage(EMULATED, "created; resource policies are not enforced locally"),
+        "AWS::Lambda::Alias": Coverage(COMPLETED_BY_SLIPWAY, "moto's CloudFormation skips aliases: references use "
+                                       "the function and the alias is created through the Lambda API after deploy",
+                                       False),
+        "AWS::S3::Bucket": Coverage(COMPLETED_BY_SLIPWAY, "notifications, versioning, public access block and "
+                                    "lifecycle rules applied through the S3 API (lifecycle expiry does not run)"),
+        "AWS::StepFunctions::StateMachine": Coverage(EMULATED, "created; SageMaker .sync states cannot run locally "
+                                                     "— use `slipway train` / `slipway tune` for the same job specs"),
+        "AWS::CloudWatch::Alarm": Coverage(NOT_EMULATED, "moto's CloudFormation has no alarms; they are checked by "
+                                           "template assertions", False),
+        "AWS::SNS::TopicPolicy": Coverage(NOT_EMULATED, "moto does not store topic policies from CloudFormation; "
+                                          "covered by template assertions and cdk-nag", False),
+        "AWS::SNS::Subscription": Coverage(NOT_EMULATED, "e-mail subscriptions are not delivered locally"),
+        "AWS::Lambda::Version": Coverage(EMULATED, "published; Slipway runs the project's current source for every "
+                                         "version"),
+    }
     # moto's CloudFormation skips these types (with a warning); Slipway runs or reports them.
-    skipped_types = APIGW_V2_TYPES | {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::Lambda::Alias",
-                                      "AWS::SNS::TopicPolicy", "AWS::CloudWatch::Alarm"}
+    skipped_types = frozenset(kind for kind, entry in coverage.items() if not entry.created_by_backend)
+
+    def supports(self, resource_type: str) -> bool:
+        from moto.cloudformation.parsing import get_model_map
+
+        return resource_type in get_model_map()
 
     def prepare(self, template: dict[str, Any]) -> list[str]:
         notes: list[str] = []
@@ -65,14 +107,14 @@ class MotoAdapter:
         aliases = {lid: res for lid, res in resources.items() if res.get("Type") == "AWS::Lambda::Alias"}
         replacements = {}
         for lid, alias in aliases.items():
-            function_id = _logical_id(alias["Properties"].get("FunctionName"))
+            function_id = target(alias["Properties"].get("FunctionName"))
             replacements[lid] = {"Fn::GetAtt": [function_id, "Arn"]}
             notes.append(f"alias {lid}: references use function {function_id}; the alias is created after deploy")
         if replacements:
             for lid, resource in resources.items():
                 if lid not in aliases:
-                    resources[lid] = _replace_refs(resource, replacements)
-            template["Outputs"] = _replace_refs(template.get("Outputs", {}), replacements)
+                    resources[lid] = replace_refs(resource, replacements)
+            template["Outputs"] = replace_refs(template.get("Outputs", {}), replacements)
         return notes + strip_unreadable_outputs(template, self.skipped_types)
 
     def complete(self, clients: Callable[[str], Any], context: StackContext) -> list[str]:
@@ -101,13 +143,17 @@ class LocalStackAdapter:
 
     name = "localstack"
     uploads_code = True
+    coverage: dict[str, Coverage] = {"AWS::Lambda::Function": _FUNCTION, **APIGW_V2_COVERAGE}
     skipped_types = APIGW_V2_TYPES
+
+    def supports(self, resource_type: str) -> bool:
+        return True  # LocalStack's CloudFormation answers for itself at deploy time
 
     def prepare(self, template: dict[str, Any]) -> list[str]:
         resources = template.get("Resources", {})
         removed = {lid for lid, res in resources.items() if res.get("Type") in self.skipped_types}
         while True:  # a permission naming the API, a deployment naming a stage, ...
-            dependants = {lid for lid, res in resources.items() if lid not in removed and _references(res, removed)}
+            dependants = {lid for lid, res in resources.items() if lid not in removed and dependencies(res) & removed}
             if not dependants:
                 break
             removed |= dependants
@@ -115,7 +161,7 @@ class LocalStackAdapter:
         for lid in removed:
             del resources[lid]
         for name, output in list(template.get("Outputs", {}).items()):
-            if _references(output, removed):
+            if refers_to(output, removed):
                 del template["Outputs"][name]
                 notes.append(f"output {name} dropped with the resources it reads")
         return notes

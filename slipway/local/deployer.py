@@ -20,6 +20,7 @@ import orjson
 from slipway.aws import AwsTarget, Clients
 from slipway.local.adapters import BackendAdapter
 from slipway.local.assembly import FileAsset, StackArtifact
+from slipway.local.deploy_checks import check_app
 from slipway.local.intrinsics import StackContext
 from slipway.errors import SlipwayError
 
@@ -73,6 +74,13 @@ class Deployer:
         self.adapter = adapter
         self.cache_dir = cache_dir
 
+    def check(self, stacks: list[StackArtifact]) -> None:
+        """Refuse, before deploying anything, what Lambda would refuse in AWS (the emulator does not)."""
+        violations = check_app({s.name: s.template for s in stacks})
+        if violations:
+            first = violations[0].stack
+            raise DeployError(first, "; ".join(str(v) for v in violations if v.stack == first))
+
     def bootstrap(self, stacks: list[StackArtifact]) -> None:
         """What `cdk bootstrap` provides that templates reference: the version parameter and asset bucket."""
         ssm = self.clients("ssm")
@@ -99,6 +107,7 @@ class Deployer:
         s3.upload_file(str(path), bucket, key)
 
     def deploy(self, stacks: list[StackArtifact], *, timeout_s: float = 120) -> dict[str, DeployedStack]:
+        self.check(stacks)
         self.bootstrap(stacks)
         deployed: dict[str, DeployedStack] = {}
         for stack in stacks:

@@ -29,7 +29,7 @@ from slipway.errors import SlipwayError
 log = logging.getLogger(__name__)
 
 
-class LocalStackError(SlipwayError):
+class LocalDeploymentError(SlipwayError):
     exit_code = 2
 
 
@@ -48,7 +48,7 @@ class LocalDeployment:
         for stack in self.stacks.values():
             if name in stack.outputs:
                 return stack.outputs[name]
-        raise LocalStackError(f"no stack has an output named {name!r}")
+        raise LocalDeploymentError(f"no stack has an output named {name!r}")
 
     def function(self, name: str) -> LocalFunction:
         """A function by its deployed name, its logical id, or a unique part of the logical id."""
@@ -60,13 +60,13 @@ class LocalDeployment:
             return matches[0]
         known = ", ".join(sorted(key.split("/", 1)[1] for key in self.functions))
         problem = "matches several functions" if matches else "matches no function"
-        raise LocalStackError(f"{name!r} {problem}; the app's functions are: {known}")
+        raise LocalDeploymentError(f"{name!r} {problem}; the app's functions are: {known}")
 
     @property
     def api_url(self) -> str:
         """The endpoint of the app's API (the first, when it has several: see `gateways`)."""
         if not self.gateways:
-            raise LocalStackError("the deployed app has no API routes")
+            raise LocalDeploymentError("the deployed app has no API routes")
         return next(iter(self.gateways.values())).url
 
     def stop(self) -> None:
@@ -95,7 +95,7 @@ def _host_functions(project: Path, clients: Clients, stacks: dict[str, DeployedS
                 continue
             name = stack.physical_ids.get(logical_id)
             if not name:
-                raise LocalStackError(f"{stack.name}/{logical_id} was not created by the emulator")
+                raise LocalDeploymentError(f"{stack.name}/{logical_id} was not created by the emulator")
             config = FunctionConfig.from_api(lambda_client.get_function_configuration(FunctionName=name))
             functions[f"{stack.name}/{logical_id}"] = LocalFunction(
                 config, code_dir=project / "lambdas", runtime_env=clients.target.environment())
@@ -137,7 +137,7 @@ def _pollers(clients: Clients, functions: dict[str, LocalFunction]) -> list[Mapp
         # A mapping on an alias or version ("...:function:name:live") runs that function's code.
         function = by_arn.get(unqualified(mapping["FunctionArn"]))
         if function is None:
-            raise LocalStackError(f"event source mapping {mapping['UUID']} targets {mapping['FunctionArn']}, "
+            raise LocalDeploymentError(f"event source mapping {mapping['UUID']} targets {mapping['FunctionArn']}, "
                                   "which is not a function of this app")
         if mapping.get("State", "Enabled") != "Enabled":
             continue

@@ -55,3 +55,26 @@ def test_an_s3_notification_url_encodes_the_key_as_s3_does():
 def test_an_unknown_recorded_event_is_named_in_the_error():
     with pytest.raises(ValueError, match="no recorded event 'apigw_v3'; recorded: apigw_http_v2"):
         events.load_event("apigw_v3")
+
+
+def test_factories_build_their_events_with_the_local_runtimes_own_builders():
+    """One event shape per source: the factory's event and the local gateway's have the same fields."""
+    from slipway.local.sources import apigw_v2
+    from slipway.local.sources.http import HttpRequest
+
+    factory = events.http_api_event("POST", "/predict", body={"a": 1}, headers={"Cookie": "s=1"})
+    gateway = apigw_v2.event(HttpRequest("POST", "/predict", headers=(("cookie", "s=1"),), body=b'{"a":1}'),
+                             route_key="POST /predict", path_parameters={}, api_id="a", account_id="1")
+
+    assert set(factory) == set(gateway)
+    assert set(factory["requestContext"]) == set(gateway["requestContext"])
+    assert factory["cookies"] == gateway["cookies"] == ["s=1"]
+
+
+def test_a_rest_event_base64_encodes_only_the_apis_binary_media_types():
+    png = events.rest_api_event("POST", "/img", body=b"\x89PNG\xff", headers={"Content-Type": "image/png"},
+                                binary_media_types=("image/png",))
+    text = events.rest_api_event("POST", "/img", body={"a": 1}, binary_media_types=("image/png",))
+
+    assert (png["isBase64Encoded"], base64.b64decode(png["body"])) == (True, b"\x89PNG\xff")
+    assert (text["isBase64Encoded"], json.loads(text["body"])) == (False, {"a": 1})

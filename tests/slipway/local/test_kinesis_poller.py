@@ -35,11 +35,11 @@ def queue(clients):
 
 
 def _settings(stream: str, **overrides) -> MappingSettings:
-    base = MappingSettings(uuid="esm-1", stream_arn=f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
+    base = MappingSettings(uuid="esm-1", source_arn=f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
                            function_arn="arn:aws:lambda:us-east-1:123456789012:function:scorer", batch_size=10,
                            batching_window_s=0, starting_position="TRIM_HORIZON", max_retries=2,
                            max_record_age_s=-1, bisect_on_error=False, report_item_failures=True,
-                           on_failure_arn=None)
+                           )
     return replace(base, **overrides)
 
 
@@ -255,3 +255,144 @@ def test_parallelization_factor_runs_batches_concurrently_keeping_order_per_part
         per_key = [n for n in seen if n % 6 == key_index]
         assert per_key == sorted(per_key), f"records of key-{key_index} out of order: {per_key}"
     assert peak[0] > 1
+
+
+@pytest.fixture
+def bucket(clients):
+    name = f"on-failure-bucket-{next(_names)}"
+    clients("s3").create_bucket(Bucket=name)
+    return name
+
+
+def test_a_partial_batch_failure_given_up_on_is_recorded_with_a_null_function_error_and_the_alias_version(
+        clients, stream, queue):
+    """A record Lambda wrote for a Kinesis mapping on the alias `live` (public: aws-sls-failure-modes):
+    functionArn keeps the qualifier, executedVersion is the alias's version, and functionError is null
+    when the function answered without raising (it only reported failures)."""
+    queue_url, queue_arn = queue
+    _put(clients, stream, 2)
+    function = ScriptedFunction(lambda numbers, records: {"batchItemFailures": [
+        {"itemIdentifier": records[-1]["sequenceNumber"]}]})
+    settings = _settings(stream, max_retries=0, on_failure_arn=queue_arn, executed_version="3",
+                         function_arn="arn:aws:lambda:us-east-1:123456789012:function:scorer:live")
+
+    _drain(_poller(clients, settings, function))
+
+    body = orjson.loads(clients("sqs").receive_message(QueueUrl=queue_url)["Messages"][0]["Body"])
+    assert body["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:scorer:live"
+    assert body["responseContext"] == {"statusCode": 200, "executedVersion": "3", "functionError": None}
+    assert list(body) == ["requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"]
+    assert body["KinesisBatchInfo"]["batchSize"] == 1
+
+
+def test_records_that_expired_are_recorded_without_a_response_context(clients, stream, queue):
+    """RecordAgeExceeded: the records were never (or no longer) invoked, so Lambda writes no
+    responseContext ("Retain discarded batch records for a Kinesis Data Streams event source",
+    https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html)."""
+    queue_url, queue_arn = queue
+    poller = _poller(clients, _settings(stream, max_record_age_s=60, on_failure_arn=queue_arn), ScriptedFunction())
+    old = datetime.now(timezone.utc) - timedelta(minutes=5)
+
+    poller.process([Record("1", "k", b"{}", old)])
+
+    body = orjson.loads(clients("sqs").receive_message(QueueUrl=queue_url)["Messages"][0]["Body"])
+    assert body["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert body["requestContext"]["approximateInvokeCount"] == 0
+    assert "responseContext" not in body
+
+
+def test_an_s3_destination_gets_the_record_and_the_whole_invocation_payload_under_lambdas_key_layout(
+        clients, stream, bucket):
+    """S3 destinations: "Lambda also sends the entire invocation record along with the metadata",
+    object key aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<Random UUID>
+    (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html)."""
+    import base64
+    import re
+
+    _put(clients, stream, 2)
+    function = ScriptedFunction(lambda numbers, records: (_ for _ in ()).throw(RuntimeError("down")))
+
+    _drain(_poller(clients, _settings(stream, max_retries=0, on_failure_arn=f"arn:aws:s3:::{bucket}"), function))
+
+    [key] = [o["Key"] for o in clients("s3").list_objects_v2(Bucket=bucket)["Contents"]]
+    assert re.fullmatch(r"aws/lambda/esm-1/shardId-000000000000/\d{4}/\d{2}/\d{2}/"
+                        r"\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}", key), key
+    body = orjson.loads(clients("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert body["responseContext"]["functionError"] == "Unhandled"
+    payload = orjson.loads(body["payload"])
+    assert [orjson.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in payload["Records"]] == [0, 1]
+
+
+def test_retries_back_off_exponentially_up_to_a_cap(clients, stream):
+    poller = ShardPoller(_settings(stream), "shardId-000000000000", clients=clients, invoke=ScriptedFunction(),
+                         role_arn="r", retry_backoff_s=0.5, max_backoff_s=3)
+
+    assert [poller.backoff(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3, 3]
+
+
+def test_a_batch_stops_at_lambdas_6_mb_payload_even_below_batch_size(clients, stream):
+    """Lambda invokes when the batch size is reached, the window closes, or the payload reaches 6 MB
+    ("Using Lambda with Kinesis Data Streams", batching behavior)."""
+    big = b"x" * 900_000  # Kinesis caps a record at 1 MB; base64 makes each 1.2 MB of payload
+    for _ in range(8):
+        clients("kinesis").put_record(StreamName=stream, Data=big, PartitionKey="k")
+    batches = []
+    poller = _poller(clients, _settings(stream, batch_size=100),
+                     lambda event: (batches.append((len(event["Records"]), len(orjson.dumps(event)))),
+                                    Invocation(payload=None))[1])
+
+    _drain(poller)
+
+    assert sum(count for count, _ in batches) == 8 and len(batches) == 2
+    assert all(size <= 6 * 1024 * 1024 for _, size in batches)
+
+
+def test_records_no_filter_admits_are_checkpointed_without_an_invocation(clients, stream):
+    """FilterCriteria: "Lambda drops [records] that don't match"; data that is JSON is filtered as JSON
+    (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)."""
+    from slipway.local.sources.filters import FilterCriteria
+
+    _put(clients, stream, 10)
+    function = ScriptedFunction()
+    criteria = FilterCriteria.from_api({"Filters": [{"Pattern": '{"data": {"n": [{"numeric": [">=", 7]}]}}'},
+                                                    {"Pattern": '{"data": {"n": [0]}}'}]})
+    poller = _poller(clients, _settings(stream, filters=criteria), function)
+
+    _drain(poller)
+
+    assert function.batches == [[0, 7, 8, 9]]
+    assert (poller.filtered_out, poller.records_done) == (6, 10)
+
+
+def test_a_slow_lane_does_not_hold_back_the_other_lanes(clients, stream):
+    """ParallelizationFactor: "process multiple batches from each shard concurrently" — each lane moves
+    on by itself (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#kinesis-parallelization)."""
+    import threading
+    import time as clock
+
+    settings = _settings(stream, batch_size=1, parallelization_factor=2)
+    probe = ShardPoller(settings, "s", clients=clients, invoke=ScriptedFunction(), role_arn="r")
+    keys: dict[int, str] = {}
+    for n in range(200):  # one partition key per lane
+        keys.setdefault(probe.lanes.index(probe._lane(Record("0", f"k{n}", b"", datetime.now(timezone.utc)))), f"k{n}")
+    slow_key, fast_key = keys[0], keys[1]
+    clients("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": orjson.dumps({"n": n}), "PartitionKey": slow_key if n == 0 else fast_key} for n in range(6)])
+    release = threading.Event()
+    done_while_slow = []
+
+    def respond(numbers, records):
+        if numbers == [0]:
+            release.wait(10)  # the slow lane's first batch
+        elif not release.is_set():
+            done_while_slow.extend(numbers)
+        return {"batchItemFailures": []}
+
+    poller = _poller(clients, settings, ScriptedFunction(respond)).start()
+    deadline = clock.monotonic() + 10
+    while len(done_while_slow) < 5 and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+    release.set()
+    poller.stop()
+
+    assert done_while_slow == [1, 2, 3, 4, 5]

@@ -33,6 +33,27 @@ def test_the_most_specific_route_wins_and_default_catches_the_rest(method, path,
     assert (route.function_logical_id, found) == (function, parameters)
 
 
+@pytest.mark.parametrize(("method", "path", "function"), [
+    ("GET", "/pets/dog/1", "Exact"),
+    ("GET", "/pets/dog/2", "DogById"),
+    ("GET", "/pets/cat/1", "PetsGreedy"),
+    ("POST", "/pets/dog/1", "AnyGreedy"),
+    ("GET", "/pets/dog", "AnyDog"),
+    ("GET", "/pets/bird", "GetPet"),
+])
+def test_the_most_specific_path_wins_before_the_method(method, path, function):
+    """"Working with routes for HTTP APIs": API Gateway prefers a full match, then path variables, then
+    greedy ones; ANY /pets/dog is more specific for GET /pets/dog than GET /pets/{id}.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html"""
+    routes = [_route("GET /pets/dog/1", "Exact"), _route("GET /pets/dog/{id}", "DogById"),
+              _route("GET /pets/{proxy+}", "PetsGreedy"), _route("ANY /{proxy+}", "AnyGreedy"),
+              _route("ANY /pets/dog", "AnyDog"), _route("GET /pets/{id}", "GetPet"), _route("$default", "Default")]
+
+    route, _ = match(routes, method, path)
+
+    assert route.function_logical_id == function
+
+
 def test_without_a_default_route_an_unmatched_request_matches_nothing():
     assert match(ROUTES[:-1], "GET", "/predict") is None
 
@@ -74,7 +95,12 @@ def test_rest_api_methods_become_routes_with_their_full_resource_paths():
             "AuthorizationType": "AWS_IAM", "Integration": {"Type": "AWS_PROXY", "Uri": arn}}},
     }}
 
+    template["Resources"]["Api"]["Properties"]["BinaryMediaTypes"] = ["image~1png", "application/octet-stream"]
+    template["Resources"]["Stage"] = {"Type": "AWS::ApiGateway::Stage", "Properties": {
+        "RestApiId": {"Ref": "Api"}, "StageName": "v1"}}
+
     [route] = routes_from_template(template)
 
     assert (route.route_key, route.function_logical_id, route.payload_version, route.api_kind, route.timeout_ms) == (
         "GET /models/{name}", "Fn", "1.0", "rest", 29_000)
+    assert (route.stage, route.binary_media_types) == ("v1", ("image/png", "application/octet-stream"))

@@ -37,7 +37,7 @@ def _poller(clients, arn, respond, *, report=True, batch_size=10):
         except Exception as error:
             return Invocation(error_type=type(error).__name__, error_message=str(error))
 
-    settings = SqsMappingSettings(uuid="esm", queue_arn=arn, function_arn="arn:aws:lambda:us-east-1:123456789012:"
+    settings = SqsMappingSettings(uuid="esm", source_arn=arn, function_arn="arn:aws:lambda:us-east-1:123456789012:"
                                   "function:batch", batch_size=batch_size, batching_window_s=0,
                                   report_item_failures=report)
     return SqsPoller(settings, clients=clients, invoke=invoke, wait_s=0), seen
@@ -116,3 +116,114 @@ def test_the_event_has_the_documented_record_fields(clients, queue):
                            "eventSource", "eventSourceARN", "awsRegion"}
     assert (record["eventSource"], record["eventSourceARN"], record["body"]) == ("aws:sqs", arn, "payload")
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
+
+
+def test_messages_no_filter_admits_are_deleted_without_an_invocation(clients, queue):
+    """FilterCriteria on SQS: "Lambda automatically deletes messages that don't match"; a JSON body is
+    filtered as JSON (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)."""
+    from slipway.local.sources.filters import FilterCriteria
+
+    url, arn, _ = queue
+    _send(clients, url, ['{"kind": "score"}', '{"kind": "ignore"}', "not json"])
+    poller, seen = _poller(clients, arn, lambda records: None)
+    poller.settings = SqsMappingSettings(**{**poller.settings.__dict__, "filters": FilterCriteria.from_api(
+        {"Filters": [{"Pattern": '{"body": {"kind": ["score"]}}'}]})})
+
+    batch = poller.next_batch()
+    poller.process(batch)
+
+    assert seen == [['{"kind": "score"}']]
+    assert (poller.filtered_out, _depth(clients, url)) == (2, 0)
+
+
+def test_message_attributes_reach_the_function_as_lambda_delivers_them(clients, queue):
+    """"Using Lambda with Amazon SQS", the example event: each attribute has stringValue or
+    binaryValue (base64), empty stringListValues / binaryListValues, and dataType."""
+    url, arn, _ = queue
+    clients("sqs").send_message(QueueUrl=url, MessageBody="m", MessageAttributes={
+        "tag": {"DataType": "String", "StringValue": "blue"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}})
+    events = []
+    poller, _ = _poller(clients, arn, lambda records: None)
+    poller.invoke = lambda event: (events.append(event), Invocation(payload=None))[1]
+
+    poller.process(poller.next_batch())
+
+    attributes = events[0]["Records"][0]["messageAttributes"]
+    assert attributes == {
+        "tag": {"stringValue": "blue", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "blob": {"binaryValue": "AAE=", "stringListValues": [], "binaryListValues": [], "dataType": "Binary"}}
+
+
+def test_a_batching_window_keeps_polling_until_it_closes(clients, queue):
+    """MaximumBatchingWindowInSeconds: Lambda polls until the window, the batch size or 6 MB."""
+    import threading
+
+    url, arn, _ = queue
+    clients("sqs").set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "30"})
+    poller, _ = _poller(clients, arn, lambda records: None, batch_size=50)
+    poller.settings = SqsMappingSettings(**{**poller.settings.__dict__, "batching_window_s": 1.5})
+    _send(clients, url, ["a", "b"])
+    late = threading.Timer(0.4, lambda: _send(clients, url, ["c"]))
+    late.start()
+
+    batch = poller.next_batch()
+    late.join()
+
+    assert sorted(m["Body"] for m in batch) == ["a", "b", "c"]
+
+
+def test_maximum_concurrency_caps_the_batches_in_flight(clients, queue):
+    """ScalingConfig.MaximumConcurrency: at most that many concurrent invocations for the mapping."""
+    import threading
+    import time
+
+    url, arn, _ = queue
+    clients("sqs").set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "30"})
+    lock = threading.Lock()
+    in_flight, peak, done = [0], [0], []
+
+    def respond(records):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.1)
+        with lock:
+            in_flight[0] -= 1
+            done.extend(r["body"] for r in records)
+
+    poller, _ = _poller(clients, arn, respond, batch_size=1)
+    poller.settings = SqsMappingSettings(**{**poller.settings.__dict__, "max_concurrency": 3})
+    _send(clients, url, [str(n) for n in range(12)])
+    poller.start()
+    deadline = time.monotonic() + 20
+    while len(done) < 12 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    poller.stop()
+
+    assert sorted(done, key=int) == [str(n) for n in range(12)]
+    assert peak[0] == 3
+
+
+def test_after_function_errors_a_worker_backs_off_exponentially_and_recovers_on_success(clients, queue):
+    """"Handling errors for an SQS event source in Lambda": after a function error Lambda gradually
+    backs off (https://docs.aws.amazon.com/lambda/latest/operatorguide/sqs-retries.html)."""
+    url, arn, _ = queue
+    outcomes = iter([RuntimeError("down"), RuntimeError("down"), None])
+
+    def respond(records):
+        outcome = next(outcomes)
+        if outcome:
+            raise outcome
+
+    poller, seen = _poller(clients, arn, respond)
+    poller.backoff_s, poller.max_backoff_s = 0.01, 0.015
+    waits = []
+    poller.stopped.wait = lambda seconds: waits.append(seconds)  # record the backoffs, do not sleep
+    step = poller._worker()
+    for _ in range(3):
+        _send(clients, url, ["m"])
+        step()
+
+    assert waits == [0.01, 0.015, 0.0]  # 0.01, then doubled up to the cap, then none after a success
+    assert len(seen) == 3
