@@ -25,8 +25,9 @@ _originals: dict[str, Any] = {}
 
 def _operation(name: str, service: Callable[[], Any]) -> Callable[[Any], Any]:
     def method(self: Any) -> Any:
-        from moto.core.exceptions import ServiceException
         from moto.core.responses import ActionResult, EmptyResult
+        # moto serializes an error with the model of the service its class's module names
+        from moto.sagemaker.exceptions import SagemakerClientError as ServiceException
 
         from .service import SageMakerApiError
 
