@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import environment, interpreter, packaging, s3io
+from . import environment, interpreter, s3io
 from .cloudwatch import JobLog
 from .errors import TrainingJobFailed, TrainingRunnerError
 from .metrics import MetricCollector, compile_definitions
