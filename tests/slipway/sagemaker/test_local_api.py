@@ -281,3 +281,31 @@ def test_a_spot_interruption_resumes_from_checkpoints_to_the_same_model(
     straight_model = _model_files(aws, straight_job["ModelArtifacts"]["S3ModelArtifacts"])
     assert json.loads(spot_model["manifest.json"])["training"]["resumed_from_round"] >= 20
     assert spot_model["model.ubj"] == straight_model["model.ubj"]
+
+
+def test_stop_hyper_parameter_tuning_job_stops_its_running_trials(
+        aws: Clients, spec: JobSpec, tmp_path: Path) -> None:
+    request = render_tuning_job(spec, job_name="stop-tune", role_arn=ROLE, output_s3_uri=OUTPUT,
+                                channels={"train": f"s3://{BUCKET}/data/breast-cancer/"},
+                                region="us-east-1")
+    source = _script(tmp_path / "code", "import time\nprint('started', flush=True)\n"
+                                        "time.sleep(600)\n")
+    upload_source(aws, source, json.loads(
+        request["TrainingJobDefinition"]["StaticHyperParameters"]["sagemaker_submit_directory"]))
+    sagemaker = aws("sagemaker")
+    sagemaker.create_hyper_parameter_tuning_job(**request)
+    _until(lambda: sagemaker.describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="stop-tune")["TrainingJobStatusCounters"],
+        "InProgress", done=(2,))
+
+    sagemaker.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="stop-tune")
+    tuning = _until(lambda: sagemaker.describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="stop-tune"), "HyperParameterTuningJobStatus",
+        done=("Stopped", "Completed", "Failed"), timeout_s=120)
+
+    assert tuning["HyperParameterTuningJobStatus"] == "Stopped"
+    assert tuning["TrainingJobStatusCounters"] | {"Stopped": 0} == {
+        "Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0,
+        "Stopped": 0}
+    assert tuning["TrainingJobStatusCounters"]["Stopped"] == 2
+    assert "BestTrainingJob" not in tuning
