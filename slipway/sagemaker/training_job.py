@@ -191,8 +191,9 @@ class TrainingJob:
             self._execute(job_log)
         except TrainingRunnerError as error:
             stopped = self._stop.is_set()
+            reason = error.reason if isinstance(error, TrainingJobFailed) else error.message
             self._finish("Stopped" if stopped else "Failed", "Stopped" if stopped else "Failed",
-                         None if stopped else error.message)
+                         None if stopped else self._container_paths(reason))
         except Exception as error:  # the job fails; the emulator and its other jobs go on
             log.exception("local training job %s", self.name)
             self._finish("Failed", "Failed", f"InternalServerError: {type(error).__name__}: {error}")
@@ -201,6 +202,12 @@ class TrainingJob:
                 job_log.flush()
             if self.on_end is not None:
                 self.on_end(self)
+
+    def _container_paths(self, text: str) -> str:
+        """The reason as the container would word it: paths under /opt/ml, not this machine's."""
+        return text.replace(str(self.work_dir / "channels"), "/opt/ml/input/data") \
+            .replace(str(self.work_dir / "attempt" / self.name), "/opt/ml") \
+            .replace(str(self.work_dir / "code"), "/opt/ml/code")
 
     def _line(self, job_log: JobLog, line: str) -> None:
         job_log.write(line)

@@ -160,8 +160,9 @@ def test_a_failing_trainer_fails_the_job_with_its_failure_file(aws: Clients, spe
     job = _training(aws, "bc-bad-target")
 
     assert (job["TrainingJobStatus"], job["SecondaryStatus"]) == ("Failed", "Failed")
-    assert "no_such_column" in job["FailureReason"]
-    assert not job["FailureReason"].startswith("AlgorithmError: train.py exited")  # the file's
+    assert job["FailureReason"].startswith(
+        "MissingTargetColumn: target column 'no_such_column' is not in "
+        "/opt/ml/input/data/train/train.csv; available columns: ")
 
 
 def test_a_module_missing_from_the_training_requirements_fails_as_in_the_container(
