@@ -4,9 +4,9 @@ state DescribeTrainingJob reports while and after it runs.
 Statuses follow DescribeTrainingJob
 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html):
 TrainingJobStatus InProgress -> Completed | Failed | Stopping -> Stopped, with SecondaryStatus
-Starting -> Downloading -> Training -> Uploading -> Completed (or Failed, Stopped,
-MaxRuntimeExceeded; Interrupted -> Restarting for a managed spot interruption) and every step in
-SecondaryStatusTransitions.
+Starting -> Downloading -> Training -> Uploading -> Completed (or Failed; Stopped or
+MaxRuntimeExceeded under Stopped; Interrupted -> Restarting for a managed spot interruption) and
+every step in SecondaryStatusTransitions (API_SecondaryStatusTransition.html).
 """
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ _MESSAGES = {
     "Interrupted": "Training job interrupted: the spot instance was reclaimed",
     "Restarting": "Restarting the training job from its last checkpoint",
 }
+
+
+class MaxRuntimeExceeded(TrainingRunnerError):
+    """StoppingCondition.MaxRuntimeInSeconds ran out: the job ends Stopped / MaxRuntimeExceeded."""
 
 
 def now() -> datetime:
@@ -189,6 +193,8 @@ class TrainingJob:
             job_log = JobLog(self.clients("logs"), self.name)
             self.log_stream = job_log.stream
             self._execute(job_log)
+        except MaxRuntimeExceeded:
+            self._finish("Stopped", "MaxRuntimeExceeded")  # a Stopped job, per the API reference
         except TrainingRunnerError as error:
             stopped = self._stop.is_set()
             reason = error.reason if isinstance(error, TrainingJobFailed) else error.message
@@ -308,7 +314,7 @@ class TrainingJob:
                 self._secondary("Training")
                 continue
             if failure.reason.startswith("MaxRuntimeExceeded"):
-                self._secondary("MaxRuntimeExceeded")
+                raise MaxRuntimeExceeded(failure.reason)
             raise failure
 
     def _started(self, process: subprocess.Popen[str]) -> None:

@@ -310,3 +310,16 @@ def test_stop_hyper_parameter_tuning_job_stops_its_running_trials(
         "Stopped": 0}
     assert tuning["TrainingJobStatusCounters"]["Stopped"] == 2
     assert "BestTrainingJob" not in tuning
+
+
+def test_a_job_past_its_max_runtime_is_stopped_as_max_runtime_exceeded(
+        aws: Clients, spec: JobSpec, tmp_path: Path) -> None:
+    """Source: API_SecondaryStatusTransition.html: MaxRuntimeExceeded is a secondary status
+    of Stopped."""
+    request = _request(spec, "too-long")
+    request["StoppingCondition"] = {"MaxRuntimeInSeconds": 1, "MaxWaitTimeInSeconds": 1}
+    _send(aws, request, _script(tmp_path / "code", "import time\ntime.sleep(600)\n"))
+
+    job = _training(aws, "too-long", timeout_s=60)
+
+    assert (job["TrainingJobStatus"], job["SecondaryStatus"]) == ("Stopped", "MaxRuntimeExceeded")
