@@ -13,10 +13,10 @@ DLC = ("763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:"
 
 def test_every_xgboost_build_installs_as_the_cpu_build_with_the_same_bound() -> None:
     lines = ["# comment", "xgboost-cu12>=3.4", "xgboost==3.2.0  # pinned", "xgboost-cu13",
-             "xgboostx==1", "onnx>=1.17", ""]
+             "xgboostx==1", "onnx==1.23.2 --hash=sha256:7abf", "--find-links wheelhouse", ""]
 
     assert interpreter.local_requirements(lines) == [
-        "xgboost-cpu>=3.4", "xgboost-cpu==3.2.0", "xgboost-cpu", "xgboostx==1", "onnx>=1.17"]
+        "xgboost-cpu>=3.4", "xgboost-cpu==3.2.0", "xgboost-cpu", "xgboostx==1", "onnx==1.23.2"]
 
 
 def test_the_pytorch_dlc_brings_the_data_libraries_and_its_python() -> None:
