@@ -109,7 +109,9 @@ def _script(tmp: Path, body: str) -> Path:
     """A trainer of our own, with the real trainer's requirements (so the same environment)."""
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "train.py").write_text(body)
-    shutil.copy(REPO / "training" / "requirements.txt", tmp / "requirements.txt")
+    for name in ("requirements.txt", "requirements.lock"):
+        if (REPO / "training" / name).is_file():
+            shutil.copy(REPO / "training" / name, tmp / name)
     return tmp
 
 
