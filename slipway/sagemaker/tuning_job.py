@@ -24,6 +24,7 @@ import optuna
 
 from slipway.tuning import request as from_request
 from slipway.tuning import space
+from slipway.tuning.trial import IntermediateValues
 from slipway.tuning.tuner import new_study, search
 
 from .training_job import TrainingJob, now
@@ -135,22 +136,13 @@ class TuningJob:
             raise optuna.TrialPruned("the tuning job is stopping")
         chosen = space.sample(trial, self.spec.ranges)
         tuned = from_request.as_hyperparameters(chosen, self.spec.ranges)
-        pending: list[float] = []  # the latest objective value, reported once a later one comes
-        steps = [0]
+        values = IntermediateValues(trial, self._objective)
         job_box: list[TrainingJob] = []
 
         def watch(line: str) -> None:
-            match = self._objective.search(line)
-            value = _number(match.group(1)) if match else None
-            if value is None:
-                return
-            if pending:
-                steps[0] += 1
-                trial.report(pending.pop(), steps[0])
-                if job_box and trial.should_prune():
-                    job_box[0].early_stopped = True
-                    job_box[0].stop()
-            pending.append(value)
+            if values.feed(line) and job_box:
+                job_box[0].early_stopped = True
+                job_box[0].stop()  # SageMaker's early stopping stops the training job
 
         request = self._trial_request(trial.number + 1, tuned)
         cpus = max(1, (os.cpu_count() or 1) // max(1, min(self.spec.max_parallel, self._total())))
@@ -224,13 +216,6 @@ class TuningJob:
             "HyperParameterTuningJobName", "HyperParameterTuningJobArn",
             "HyperParameterTuningJobStatus", "CreationTime", "LastModifiedTime",
             "TrainingJobStatusCounters", "ObjectiveStatusCounters") if key in body}
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def _objective_status(job: TrainingJob, value: float | None) -> str:
