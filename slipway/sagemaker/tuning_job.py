@@ -97,7 +97,7 @@ class TuningJob:
         if self._stop.is_set():
             self._end("Stopped")
         elif self.best() is None:
-            reasons = [job.failure_reason for job in self.trials if job.failure_reason]
+            reasons = [job.failure_reason for job in self.trial_jobs() if job.failure_reason]
             self._end("Failed", "No training job succeeded"
                       + (f"; the first failure: {reasons[0]}" if reasons else ""))
         else:
@@ -163,8 +163,12 @@ class TuningJob:
         return value
 
     # -- the API's view -------------------------------------------------------------------
+    def trial_jobs(self) -> list[TrainingJob]:
+        with self._lock:
+            return list(self.trials)
+
     def best(self) -> TrainingJob | None:
-        finished = [job for job in self.trials if job.status == "Completed"
+        finished = [job for job in self.trial_jobs() if job.status == "Completed"
                     and job.objective(self.spec.objective_metric) is not None]
         if not finished:
             return None
