@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from slipway.training.packaging import sha256_file
+from slipway.sagemaker.packaging import sha256_file
 from slipway.errors import SlipwayError
 
 

@@ -1,5 +1,5 @@
 """The XGBoost loop in-process: device choice, checkpoints, resume after SIGTERM, early stopping
-and warm start. (The same rehearsal through the real script and runner: tests/slipway/training.)"""
+and warm start. (The same rehearsal through the real script and runner: tests/slipway/sagemaker.)"""
 from __future__ import annotations
 
 import json

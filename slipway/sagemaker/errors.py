@@ -24,10 +24,10 @@ class TrainingJobFailed(TrainingRunnerError):
     """The job ran and failed; `reason` is what SageMaker would report as FailureReason."""
     code = "TrainingJobFailed"
 
-    def __init__(self, job_name: str, reason: str, *, exit_code: int | None,
+    def __init__(self, job_name: str, reason: str, *, trainer_exit_code: int | None,
                  log_path: Path) -> None:
         super().__init__(f"training job {job_name!r} failed: {reason}")
         self.job_name = job_name
         self.reason = reason
-        self.exit_code = exit_code
+        self.trainer_exit_code = trainer_exit_code  # the script's; exit_code is slipway's
         self.log_path = log_path
