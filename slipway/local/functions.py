@@ -118,6 +118,7 @@ class LocalFunction:
         self._slots = threading.Condition()
         self._closed = False
         self.cold_starts = 0
+        self.peak_sandboxes = 0  # the most that ran at once
         self.faults: list[FunctionFault] = []  # injected crashes (real SIGKILLs), for resilience tests
         self.observers: list[Observer] = []
 
@@ -191,6 +192,7 @@ class LocalFunction:
                 return self._idle.pop()  # the most recently used: the warmest
             sandbox = Sandbox(self.spec(), self.logs)
             self._all.add(sandbox)
+            self.peak_sandboxes = max(self.peak_sandboxes, len(self._all))
         self.cold_starts += 1
         try:
             return sandbox.start()

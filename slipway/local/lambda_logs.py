@@ -41,6 +41,13 @@ def report_line(request_id: str, *, duration_ms: float, memory_mb: int, max_memo
     return line
 
 
+def console_line(function: str, invocation: Any) -> str:
+    """One short line per invocation for a console: function, status, duration (the logs hold the rest)."""
+    status = "ok" if not invocation.failed else invocation.error_type
+    cold = f" (cold start, init {invocation.init_duration_ms:.0f} ms)" if invocation.init_duration_ms else ""
+    return f"  {function[:56]:<56} {status:<22} {invocation.duration_ms:8.1f} ms{cold}"
+
+
 class LogShipper:
     """Collects log events per (group, stream) and puts them to CloudWatch Logs in the background.
 

@@ -9,11 +9,14 @@ overrun or an injected crash ends it with SIGKILL; the pool then starts a fresh 
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import queue
 import shutil
 import signal
+import struct
 import subprocess
+import termios
 import threading
 import time
 import uuid
@@ -127,6 +130,7 @@ class Sandbox:
         self.out_of_memory = False
         self.alive = False
         self._process: subprocess.Popen[bytes] | None = None
+        self._output = threading.Lock()  # held while the process's output is written to the stream
         self.api: RuntimeApi | None = None
 
     def start(self) -> "Sandbox":
@@ -159,10 +163,31 @@ class Sandbox:
     def _pump(self) -> None:
         """The process's output, line by line, into its stream; then its exit."""
         assert self._process is not None and self._process.stdout is not None
-        for raw in self._process.stdout:
-            self._log(raw.decode(errors="replace").rstrip("\n"))
+        fd, partial = self._process.stdout.fileno(), b""
+        while chunk := os.read(fd, 65536):
+            with self._output:
+                *lines, partial = (partial + chunk).split(b"\n")
+                for line in lines:
+                    self._log(line.decode(errors="replace"))
+        if partial:
+            self._log(partial.decode(errors="replace"))
         code = self._process.wait()
         self._reports.put(Report("exit", "", b"", str(code)))
+
+    def _drain(self) -> None:
+        """Let what the handler printed before it answered reach the stream before END is written."""
+        assert self._process is not None and self._process.stdout is not None
+        for _ in range(200):
+            try:
+                unread = struct.unpack("i", fcntl.ioctl(self._process.stdout.fileno(), termios.FIONREAD,
+                                                        b"\0\0\0\0"))[0]
+            except OSError:
+                break
+            if not unread:
+                break
+            time.sleep(0.0005)
+        with self._output:
+            pass
 
     def _log(self, line: str) -> None:
         self.logs.emit(self.spec.log_group, self.stream, line)
@@ -209,6 +234,7 @@ class Sandbox:
         init = None if self._init_reported else self.init_duration_ms
         self._init_reported = True
         max_memory = self.max_memory_mb()
+        self._drain()
         if outcome.error_type is not None and outcome.error_type.startswith(("Sandbox.", "Runtime.ExitError",
                                                                               "Runtime.OutOfMemory")):
             self._log(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request_id} {outcome.error_message}")

@@ -122,6 +122,14 @@ def _task_root(stack: DeployedStack, logical_id: str, properties: dict[str, Any]
                           "Slipway runs a function's deployed asset only")
 
 
+def _log_group(stack: DeployedStack, properties: dict[str, Any]) -> str | None:
+    """The group the template configures (LoggingConfig.LogGroup, a name or a Ref to a log group)."""
+    group = properties.get("LoggingConfig", {}).get("LogGroup")
+    if isinstance(group, dict) and "Ref" in group:
+        return stack.physical_ids.get(group["Ref"])
+    return group if isinstance(group, str) else None
+
+
 def _host_functions(artifacts: list[StackArtifact], clients: Clients, stacks: dict[str, DeployedStack],
                     logs: LogShipper, work_dir: Path) -> tuple[dict[str, LocalFunction], list[str]]:
     lambda_client = clients("lambda")
@@ -138,6 +146,7 @@ def _host_functions(artifacts: list[StackArtifact], clients: Clients, stacks: di
             reserved = properties.get("ReservedConcurrentExecutions")
             config = FunctionConfig.from_api(lambda_client.get_function_configuration(FunctionName=name),
                                              reserved_concurrency=reserved if isinstance(reserved, int) else None)
+            config = dataclasses.replace(config, log_group=_log_group(stack, properties) or config.log_group)
             if config.runtime not in PYTHON_RUNTIMES:
                 log.info("%s/%s runs on %s, which Slipway does not run locally", stack.name, logical_id,
                          config.runtime)
