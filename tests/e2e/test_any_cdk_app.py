@@ -30,9 +30,14 @@ def _call(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
 
 
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory):
-    app = tmp_path_factory.mktemp("app") / "rest_app"
-    shutil.copytree(FIXTURE, app)
+def app(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("app") / "rest_app"
+    shutil.copytree(FIXTURE, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def served_app(app):
     process = subprocess.Popen([str(SLIPWAY), "--project", str(app), "local", "up", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ})
     printed: list[str] = []
@@ -75,3 +80,15 @@ def test_its_python_3_13_function_runs_from_its_own_folder_and_writes_to_dynamod
     assert created == (201, {"id": "a1", "name": "first"})
     assert found == (200, {"id": "a1", "name": "first", "python": "3.13"})
     assert missing == (404, {"message": "no item zz"})
+
+
+def test_local_invoke_prints_the_result_alone_on_stdout(app, served_app):
+    """Like `aws lambda invoke`'s outfile: the payload only; the one-line summary goes to stderr."""
+    event = {"httpMethod": "GET", "path": "/items/none", "body": None}
+
+    result = subprocess.run([str(SLIPWAY), "--project", str(app), "local", "invoke", "ApiHandler", "--event", "-"],
+                            input=json.dumps(event), capture_output=True, text=True, timeout=240)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"statusCode": 404, "body": json.dumps({"message": "no item none"})}
+    assert "ok" in result.stderr.splitlines()[-1]
