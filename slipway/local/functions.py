@@ -186,10 +186,16 @@ class LocalFunction:
 
     def _acquire(self) -> Sandbox:
         with self._slots:
-            while not self._idle and len(self._all) >= self.max_sandboxes:
-                self._slots.wait()
-            if self._idle:
-                return self._idle.pop()  # the most recently used: the warmest
+            while True:
+                while not self._idle and len(self._all) >= self.max_sandboxes:
+                    self._slots.wait()
+                if not self._idle:
+                    break
+                sandbox = self._idle.pop()  # the most recently used: the warmest
+                if sandbox.running():
+                    return sandbox
+                self._all.discard(sandbox)  # its process died while idle (a background thread's crash)
+                sandbox.close()
             sandbox = Sandbox(self.spec(), self.logs)
             self._all.add(sandbox)
             self.peak_sandboxes = max(self.peak_sandboxes, len(self._all))

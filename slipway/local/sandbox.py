@@ -192,6 +192,9 @@ class Sandbox:
     def _log(self, line: str) -> None:
         self.logs.emit(self.spec.log_group, self.stream, line)
 
+    def running(self) -> bool:
+        return self.alive and self._process is not None and self._process.poll() is None
+
     def kill(self, *, out_of_memory: bool = False) -> None:
         if out_of_memory:
             self.out_of_memory = True
