@@ -29,10 +29,9 @@ def _state_file(project: Path) -> Path:
 def _local_up(args: argparse.Namespace) -> int:
     import json
 
-    from slipway.local.lambda_logs import console_line
-
     from slipway.local.backends import BackendUnavailable
-    from slipway.local.stack import deploy_local
+    from slipway.local.lambda_logs import console_line
+    from slipway.local.stack import LocalStackError, deploy_local
     from slipway.local.summary import describe
     from slipway.promote import PromotionError, promote, read_manifest
 
@@ -41,6 +40,7 @@ def _local_up(args: argparse.Namespace) -> int:
     except BackendUnavailable as error:
         print(error, file=sys.stderr)
         return 2
+    deployment.observe(lambda name, invocation: print(console_line(name, invocation), flush=True))
     state = _state_file(args.project)
     try:
         manifest = None
@@ -49,7 +49,7 @@ def _local_up(args: argparse.Namespace) -> int:
                 manifest = read_manifest(args.model)
                 pointer = promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
                                   pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
-            except PromotionError as error:
+            except (PromotionError, LocalStackError) as error:
                 print(f"cannot promote {args.model}: {error}", file=sys.stderr)
                 return 2
             print(f"promoted {pointer.model_name} {pointer.version}")
@@ -57,7 +57,6 @@ def _local_up(args: argparse.Namespace) -> int:
         state.parent.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps({"endpoint_url": deployment.target.endpoint_url, "region": deployment.target.region,
                                      "log_groups": {key: f.config.log_group for key, f in deployment.functions.items()}}))
-        deployment.observe(lambda name, invocation: print(console_line(name, invocation), flush=True))
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
