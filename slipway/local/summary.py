@@ -6,6 +6,8 @@ import json
 import shlex
 from typing import Any
 
+from slipway.local.functions import local_cap
+from slipway.local.sandbox import WATCHDOG
 from slipway.local.stack import LocalDeployment
 
 _LISTED = {  # resource type -> heading; the physical id is what a user types
@@ -67,8 +69,11 @@ def describe(deployment: LocalDeployment, *, manifest: dict[str, Any] | None = N
                   f"    aws kinesis put-record --stream-name {stream} --partition-key k --data {record}   # v1"]
     if "ResultsBucketName" in outputs:
         lines.append(f"  Results        s3://{outputs['ResultsBucketName']}/results/")
-    lines += ["", f"  Functions      {len(deployment.functions)}, each in its own sandbox processes; "
-              "their logs: slipway local logs FUNCTION --follow"]
+    caps = sorted({f.max_sandboxes for f in deployment.functions.values()})
+    lines += ["", f"  Functions      {len(deployment.functions)}, each in sandbox processes running its deployed asset "
+              f"(at most {'/'.join(map(str, caps)) or local_cap()} at once per function: reserved concurrency, "
+              f"else SLIPWAY_LOCAL_CONCURRENCY={local_cap()}); memory limit by {WATCHDOG.mechanism}",
+              "                 their logs: slipway local logs FUNCTION --follow"]
     lines += [f"  Note           {note}" for note in deployment.notes]
     lines += ["", "Ctrl-C stops it."]
     return "\n".join(lines)
