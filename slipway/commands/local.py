@@ -60,7 +60,9 @@ def _local_up(args: argparse.Namespace) -> int:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            stop.wait()
+            # A timed wait: a signal the kernel hands to another thread must not leave it blocked.
+            while not stop.wait(timeout=0.5):
+                pass
         except KeyboardInterrupt:
             pass
     finally:
