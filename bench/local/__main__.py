@@ -125,7 +125,7 @@ def render(hosts: dict[str, dict], sizes: dict) -> str:
             f"{time.strftime('%Y-%m-%d')}. Baseline: the in-process host of commit {BASELINE_COMMIT}, run in the "
             "same session on the same machine with the same model. Bundles and runtime packages already cached. "
             "The gateway's listen backlog and the /predict path are d-event-sources' and the serving code's; "
-            "this table shows what the sandboxes add.\n\n" + "\n".join(table) + "\n")
+            "this table shows what the sandboxes add. On a shared machine the figures move from run to run: compare the columns of one run. A p99 near 1,000 ms under load is a TCP SYN retransmission: the gateway's listen backlog overflowed.\n\n" + "\n".join(table) + "\n")
 
 
 def main(argv: list[str]) -> int:
