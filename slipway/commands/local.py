@@ -128,12 +128,19 @@ def _local_report(args: argparse.Namespace) -> int:
     stacks = read_assembly(synthesize(args.project))
     rows = report({s.name: s.template for s in stacks}, backend_supports=moto_supports)
     print(json.dumps([asdict(r) for r in rows], indent=2) if args.json else render_table(rows))
+    from slipway.local.functions import local_cap
+    from slipway.local.sandbox import WATCHDOG
+
+    notes = sys.stderr if args.json else sys.stdout
+    print(f"Lambda functions run in sandbox processes (awslambdaric on the runtime's Python, the deployed asset as "
+          f"task root), at most {local_cap()} per function unless reserved concurrency is lower "
+          f"(SLIPWAY_LOCAL_CONCURRENCY); MemorySize is enforced by an {WATCHDOG.mechanism}.", file=notes)
     for stack in stacks:
         for logical_id, resource in stack.template.get("Resources", {}).items():
             properties = resource.get("Properties", {})
             if resource.get("Type") == "AWS::Lambda::Function" and "arm64" in properties.get("Architectures", []):
                 print(f"{stack.name}/{logical_id} is built for arm64: its bundle cannot run in a local sandbox on "
-                      "this x86_64 machine; invoking it locally fails", file=sys.stderr if args.json else sys.stdout)
+                      "this x86_64 machine; invoking it locally fails", file=notes)
     return 0
 
 
