@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 import tempfile
 import warnings
@@ -117,9 +118,23 @@ def _task_root(stack: DeployedStack, logical_id: str, properties: dict[str, Any]
         return root
     key = code.get("S3Key")
     if isinstance(key, str) and (stack.name, key) in assets:
-        return assets[(stack.name, key)]
+        return _pinned(assets[(stack.name, key)], work_dir)
     raise LocalStackError(f"{stack.name}/{logical_id}: its code ({code}) is not an asset of the cloud assembly; "
                           "Slipway runs a function's deployed asset only")
+
+
+def _pinned(asset: Path, work_dir: Path) -> Path:
+    """The asset as deployed, hard-linked into this deployment's directory: a later synth may prune the
+    assembly it came from while the sandboxes still run it (Lambda keeps the deployed code)."""
+    pinned = work_dir / "task" / asset.name
+    if pinned.is_dir():
+        return pinned
+    try:
+        shutil.copytree(asset, pinned, copy_function=os.link, symlinks=True)
+    except OSError:  # another filesystem: run the assembly's copy
+        shutil.rmtree(pinned, ignore_errors=True)
+        return asset
+    return pinned
 
 
 def _log_group(stack: DeployedStack, properties: dict[str, Any]) -> str | None:
