@@ -138,15 +138,16 @@ class LocalFunction:
     def sandboxes(self) -> int:
         return len(self._all)
 
-    def invoke(self, event: Any, *, timeout_s: float | None = None) -> Invocation:
+    def invoke(self, event: Any, *, timeout_s: float | None = None, qualifier: str | None = None) -> Invocation:
         """Invoke and wait at most the function's timeout; a shorter caller's limit raises TimeoutError
-        when it passes (the function runs on, as behind API Gateway's integration timeout)."""
-        invocation = self._invoke(event, timeout_s)
+        when it passes (the function runs on, as behind API Gateway's integration timeout). A qualifier
+        (an alias such as "live") appears in the context's invoked_function_arn, as in AWS."""
+        invocation = self._invoke(event, timeout_s, f"{self.config.arn}:{qualifier}" if qualifier else self.config.arn)
         for observer in self.observers:
             observer(self.config.name, invocation)
         return invocation
 
-    def _invoke(self, event: Any, timeout_s: float | None) -> Invocation:
+    def _invoke(self, event: Any, timeout_s: float | None, invoked_arn: str) -> Invocation:
         if self.problem:
             return Invocation(error_type="Slipway.CannotRunLocally", error_message=self.problem)
         payload = orjson.dumps(event)
@@ -160,15 +161,15 @@ class LocalFunction:
             return Invocation(error_type="Slipway.RuntimeUnavailable", error_message=str(error))
         crash = next((f.phase for f in self.faults if f.should_fire(event)), None)
         if timeout_s is not None and timeout_s < self.config.timeout_s:
-            return self._with_caller_limit(payload, crash, timeout_s)
-        return self._run(payload, crash)
+            return self._with_caller_limit(payload, crash, timeout_s, invoked_arn)
+        return self._run(payload, crash, invoked_arn)
 
-    def _with_caller_limit(self, payload: bytes, crash: str | None, limit_s: float) -> Invocation:
+    def _with_caller_limit(self, payload: bytes, crash: str | None, limit_s: float, invoked_arn: str) -> Invocation:
         done: list[Invocation] = []
         finished = threading.Event()
 
         def run() -> None:
-            done.append(self._run(payload, crash))
+            done.append(self._run(payload, crash, invoked_arn))
             finished.set()
 
         threading.Thread(target=run, name=f"invoke-{self.config.name[:20]}", daemon=True).start()
@@ -176,10 +177,10 @@ class LocalFunction:
             raise TimeoutError(f"{self.config.name} did not answer within {limit_s} s")
         return done[0]
 
-    def _run(self, payload: bytes, crash: str | None) -> Invocation:
+    def _run(self, payload: bytes, crash: str | None, invoked_arn: str) -> Invocation:
         sandbox = self._acquire()
         try:
-            outcome = sandbox.invoke(payload, timeout_s=self.config.timeout_s, crash=crash)
+            outcome = sandbox.invoke(payload, timeout_s=self.config.timeout_s, crash=crash, invoked_arn=invoked_arn)
         finally:
             self._release(sandbox)
         return Invocation.from_outcome(outcome)

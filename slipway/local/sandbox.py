@@ -223,14 +223,15 @@ class Sandbox:
         pid = self._process.pid if self._process else 0
         return max(1, round(_status_kib(pid, "VmHWM") / 1024))
 
-    def invoke(self, payload: bytes, *, timeout_s: float, crash: str | None = None) -> Outcome:
+    def invoke(self, payload: bytes, *, timeout_s: float, crash: str | None = None,
+               invoked_arn: str | None = None) -> Outcome:
         """Run one invocation; crash "before" or "after" the handler ends the process with SIGKILL."""
         assert self.api is not None
         request_id = str(uuid.uuid4())
         deadline = time.time() + timeout_s
         self._log(start_line(request_id))
         started = time.perf_counter()
-        self.api.give(Work(request_id, payload, int(deadline * 1000), self.spec.function_arn))
+        self.api.give(Work(request_id, payload, int(deadline * 1000), invoked_arn or self.spec.function_arn))
         if crash == "before":
             self.kill()
         outcome = self._wait(request_id, started, deadline, crash, timeout_s)

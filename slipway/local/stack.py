@@ -7,6 +7,7 @@ asset), the HTTP API in front of them, and the event source mappings that invoke
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import shutil
@@ -218,13 +219,14 @@ def _pollers(clients: Clients, functions: dict[str, LocalFunction]) -> list[Mapp
         if mapping.get("State", "Enabled") != "Enabled":
             continue
         source = mapping["EventSourceArn"]
+        qualifier = mapping["FunctionArn"].split(":")[7] if mapping["FunctionArn"].count(":") == 7 else None
+        invoke = functools.partial(function.invoke, qualifier=qualifier)
         if source.startswith("arn:aws:kinesis:"):
             role = clients("lambda").get_function_configuration(FunctionName=function.config.name)["Role"]
-            pollers.append(MappingPoller(MappingSettings.from_api(mapping), clients=clients, invoke=function.invoke,
+            pollers.append(MappingPoller(MappingSettings.from_api(mapping), clients=clients, invoke=invoke,
                                          role_arn=role).start())
         elif source.startswith("arn:aws:sqs:"):
-            pollers.append(SqsPoller(SqsMappingSettings.from_api(mapping), clients=clients,
-                                     invoke=function.invoke).start())
+            pollers.append(SqsPoller(SqsMappingSettings.from_api(mapping), clients=clients, invoke=invoke).start())
         else:
             log.warning("event source mapping %s reads %s, which Slipway does not poll locally", mapping["UUID"], source)
     return pollers

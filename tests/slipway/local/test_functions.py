@@ -201,3 +201,10 @@ def test_an_arm64_bundle_is_refused_with_the_reason(function):
 
     assert result.error_type == "Slipway.CannotRunLocally"
     assert "arm64" in result.error_message
+
+
+def test_an_invocation_through_an_alias_carries_the_qualified_arn_in_the_context(function):
+    """invoked_function_arn includes the qualifier: https://docs.aws.amazon.com/lambda/latest/dg/python-context.html"""
+    result = function().invoke({}, qualifier="live")
+
+    assert result.payload["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:fn:live"
