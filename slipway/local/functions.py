@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -58,6 +60,28 @@ class FunctionConfig:
             or f"/aws/lambda/{configuration['FunctionName']}",
             reserved_concurrency=reserved_concurrency,
         )
+
+
+@dataclass
+class LambdaContext:
+    """The context object for calling a handler directly in a test (slipway.events.lambda_context);
+    sandboxes get the real one from awslambdaric."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_s: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 @dataclass(frozen=True)
