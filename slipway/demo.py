@@ -17,6 +17,7 @@ import orjson
 import pandas as pd
 
 from slipway.datasets import write_dataset
+from slipway.local.lambda_logs import console_line
 from slipway.local.stack import LocalDeployment, deploy_local
 from slipway.promote import Pointer, promote
 from slipway.reference import native_predictions
@@ -138,6 +139,7 @@ def run_demo(project: Path, *, records: int = 1000, work_dir: Path | None = None
         + ", ".join(f"{k}={v:.4f}" for k, v in sorted(training.metrics.items())))
     started = time.monotonic()
     with deploy_local(project) as deployment:
+        deployment.observe(lambda name, invocation: say(console_line(name, invocation)))
         say(f"deployed  {', '.join(deployment.stacks)} to moto at {deployment.target.endpoint_url} "
             f"in {time.monotonic() - started:.1f} s")
         pointer = promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),

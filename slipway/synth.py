@@ -42,6 +42,7 @@ def synthesize(project: Path, *, context: dict[str, object] | None = None, cache
     cache = cache_dir or project / ".slipway" / "assemblies"
     outdir = cache / _digest(project, context)
     if (outdir / "manifest.json").is_file():
+        os.utime(outdir)  # recently used: _prune keeps the most recent, and a session may still read it
         return outdir
     staging = outdir.with_name(outdir.name + f".{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)

@@ -18,44 +18,99 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _state_file(project: Path) -> Path:
+    return project / ".slipway" / "local" / "up.json"
+
+
 def _local_up(args: argparse.Namespace) -> int:
-    from slipway.local.stack import deploy_local
-    from slipway.promote import promote
+    import json
 
-    deployment = deploy_local(args.project, api_port=args.port, target=args.target)
+    from slipway.local.backends import BackendUnavailable
+    from slipway.local.lambda_logs import console_line
+    from slipway.local.stack import LocalDeploymentError, deploy_local
+    from slipway.local.summary import describe
+    from slipway.promote import PromotionError, promote, read_manifest
+
     try:
+        deployment = deploy_local(args.project, api_port=args.port, target=args.target)
+    except BackendUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
+    deployment.observe(lambda name, invocation: print(console_line(name, invocation), flush=True))
+    state = _state_file(args.project)
+    try:
+        manifest = None
         if args.model:
-            pointer = promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
-                              pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
+            try:
+                manifest = read_manifest(args.model)
+                pointer = promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
+                                  pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
+            except (PromotionError, LocalDeploymentError) as error:
+                print(f"cannot promote {args.model}: {error}", file=sys.stderr)
+                return 2
             print(f"promoted {pointer.model_name} {pointer.version}")
-        endpoint = deployment.target.endpoint_url
-        stream = deployment.output("InputStreamName")
-        print(f"""
-Slipway is up on {deployment.backend.name} ({endpoint}).
-
-  API      {deployment.api_url}
-    curl -s {deployment.api_url}/health
-    curl -s -X POST {deployment.api_url}/predict -H 'content-type: application/json' \\
-         -d '{{"instances": [{{"feature": 1.0}}]}}'
-
-  Stream   {stream}
-    AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\
-    aws kinesis put-record --region {deployment.target.region} --stream-name {stream} --partition-key k \\
-        --cli-binary-format raw-in-base64-out --data '{{"id": "1", "features": {{"feature": 1.0}}}}'
-
-  Results  s3://{deployment.output("ResultsBucketName")}/results/
-  Models   s3://{deployment.output("ModelsBucketName")}/{deployment.output("ModelPointerKey")}
-
-Ctrl-C stops it.""", flush=True)
+        print(describe(deployment, manifest=manifest), flush=True)
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.write_text(json.dumps({"endpoint_url": deployment.target.endpoint_url, "region": deployment.target.region,
+                                     "log_groups": {key: f.config.log_group for key, f in deployment.functions.items()}}))
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            stop.wait()
+            # A timed wait: a signal the kernel hands to another thread must not leave it blocked.
+            while not stop.wait(timeout=0.5):
+                pass
         except KeyboardInterrupt:
             pass
     finally:
+        state.unlink(missing_ok=True)
         deployment.stop()
     return 0
+
+
+def _local_logs(args: argparse.Namespace) -> int:
+    """The function's log group in the running `local up`'s CloudWatch Logs, as `aws logs tail` shows it."""
+    import json
+    import time
+
+    from slipway.aws import AwsTarget, Clients
+
+    state = _state_file(args.project)
+    if not state.is_file():
+        print("no `slipway local up` is running for this project", file=sys.stderr)
+        return 2
+    up = json.loads(state.read_text())
+    groups = up["log_groups"]
+    matches = [g for key, g in groups.items() if args.function in (key, key.split("/", 1)[1], g)
+               or args.function.lower() in key.lower()]
+    if len(matches) != 1:
+        known = ", ".join(sorted(key.split("/", 1)[1] for key in groups))
+        print(f"{args.function!r} matches {'several functions' if matches else 'no function'}; the app's "
+              f"functions are: {known}", file=sys.stderr)
+        return 2
+    logs = Clients(AwsTarget(region=up["region"], endpoint_url=up["endpoint_url"], access_key_id="testing",
+                             secret_access_key="testing"))("logs")
+    seen: set[str] = set()
+    start = 0
+    try:
+        while True:
+            try:
+                pages = logs.get_paginator("filter_log_events").paginate(logGroupName=matches[0], startTime=start)
+                events = [e for page in pages for e in page.get("events", [])]
+            except logs.exceptions.ResourceNotFoundException:
+                events = []  # no invocation yet: Lambda creates the group on the first
+            except Exception as error:  # noqa: BLE001 - the emulator went away with `local up`
+                print(f"the emulator at {up['endpoint_url']} does not answer: {error}", file=sys.stderr)
+                return 1
+            for event in sorted(events, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0))):
+                if event["eventId"] not in seen:
+                    seen.add(event["eventId"])
+                    print(f"{event['logStreamName']} {event['message']}", flush=True)
+                    start = max(start, event["timestamp"])
+            if not args.follow:
+                return 0
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _local_report(args: argparse.Namespace) -> int:
@@ -69,26 +124,51 @@ def _local_report(args: argparse.Namespace) -> int:
     stacks = read_assembly(synthesize(args.project))
     rows = report({s.name: s.template for s in stacks}, backend_supports=moto_supports)
     print(json.dumps([asdict(r) for r in rows], indent=2) if args.json else render_table(rows))
+    from slipway.local.functions import local_cap
+    from slipway.local.sandbox import WATCHDOG
+
+    notes = sys.stderr if args.json else sys.stdout
+    print(f"Lambda functions run in sandbox processes (awslambdaric on the runtime's Python, the deployed asset as "
+          f"task root), at most {local_cap()} per function unless reserved concurrency is lower "
+          f"(SLIPWAY_LOCAL_CONCURRENCY); MemorySize is enforced by an {WATCHDOG.mechanism}.", file=notes)
+    for stack in stacks:
+        for logical_id, resource in stack.template.get("Resources", {}).items():
+            properties = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::Lambda::Function" and "arm64" in properties.get("Architectures", []):
+                print(f"{stack.name}/{logical_id} is built for arm64: its bundle cannot run in a local sandbox on "
+                      "this x86_64 machine; invoking it locally fails", file=notes)
     return 0
 
 
 def _local_invoke(args: argparse.Namespace) -> int:
+    """The result alone on stdout (as `aws lambda invoke` writes it to its outfile); the rest on stderr."""
     import json
 
-    from slipway.local.stack import deploy_local
+    from slipway.local.lambda_logs import console_line
+    from slipway.local.stack import LocalDeploymentError, deploy_local
     from slipway.promote import promote
 
-    event = json.loads(args.event.read_text()) if str(args.event) != "-" else json.load(sys.stdin)
+    try:
+        event = json.loads(args.event.read_text()) if str(args.event) != "-" else json.load(sys.stdin)
+    except (OSError, ValueError) as error:
+        print(f"cannot read the event {args.event}: {error}", file=sys.stderr)
+        return 2
     with deploy_local(args.project, start_gateway=False, start_pollers=False) as deployment:
         if args.model:
             promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
                     pointer_key=deployment.output("ModelPointerKey"), tar_path=args.model)
-        result = deployment.function(args.function).invoke(event)
+        try:
+            function = deployment.function(args.function)
+        except LocalDeploymentError as error:
+            print(error, file=sys.stderr)
+            return 2
+        result = function.invoke(event)
+        print(console_line(function.config.name, result), file=sys.stderr)
     if result.failed:
-        print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message,
-                          "stackTrace": list(result.stack)}, indent=2))
+        print(json.dumps({"errorMessage": result.error_message, "errorType": result.error_type,
+                          "requestId": result.request_id, "stackTrace": list(result.stack)}))
         return 1
-    print(json.dumps(result.payload, indent=2, default=str))
+    print(json.dumps(result.payload))
     return 0
 
 
@@ -115,3 +195,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     invoke.add_argument("--event", type=Path, required=True, help="event JSON file, or - for stdin")
     invoke.add_argument("--model", type=Path, help="a model.tar.gz to promote before invoking")
     invoke.set_defaults(run=_local_invoke)
+
+    logs = local.add_parser("logs", help="a function's logs (START/END/REPORT and its output) from the running "
+                                         "`slipway local up`")
+    logs.add_argument("function", help="logical id (or a unique part of it) or the deployed function name")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until Ctrl-C")
+    logs.set_defaults(run=_local_logs)

@@ -1,68 +1,63 @@
-"""A per-thread view of os.environ, so that in-process functions each see their own environment.
+"""A sandbox's environment: the function's deployed variables plus the ones Lambda sets, nothing else.
 
-Lambda gives each function's sandbox its own variables. In one process, `os.environ` is shared;
-swapping it around each call would serialize every function behind one lock. Instead the sandbox
-thread of each function reads and writes a private mapping, while every other thread (the
-emulator, the gateway, the caller) keeps the real environment.
+Lambda's reserved variables (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+#configuration-envvars-runtime) are set by the runtime and a template cannot override them; no host
+variable reaches the function (a developer's AWS profile, proxies, their PYTHONPATH).
 """
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
 
-_local = threading.local()
-_install_lock = threading.Lock()
-
-
-class ThreadEnviron(MutableMapping[str, str]):
-    def __init__(self, real: MutableMapping[str, str]) -> None:
-        self.real = real
-
-    def _view(self) -> MutableMapping[str, str]:
-        view = getattr(_local, "environ", None)
-        return self.real if view is None else view
-
-    def __getitem__(self, key: str) -> str:
-        return self._view()[key]
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self._view()[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self._view()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._view()))
-
-    def __len__(self) -> int:
-        return len(self._view())
-
-    def copy(self) -> dict[str, str]:
-        return dict(self._view())
-
-    def __repr__(self) -> str:
-        return f"ThreadEnviron({dict(self._view())!r})"
+# The keys Lambda reserves; a deployed value for one of them is ignored, as Lambda ignores it.
+RESERVED = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})
 
 
-def install() -> None:
-    """Idempotent; os.getenv reads os.environ, so it follows too."""
-    with _install_lock:
-        if not isinstance(os.environ, ThreadEnviron):
-            os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]
+@dataclass(frozen=True)
+class SandboxPlaces:
+    task_root: Path  # the function's asset: LAMBDA_TASK_ROOT
+    runtime_dir: Path  # the runtime's packages: LAMBDA_RUNTIME_DIR
+    interpreter: Path
+    tmp: Path  # this sandbox's private /tmp
 
 
-def use_for_this_thread(variables: dict[str, str]) -> None:
-    install()
-    _local.environ = dict(variables)
+def sandbox_environment(*, deployed: dict[str, str], handler: str, function_name: str, memory_mb: int,
+                        runtime: str, log_group: str, log_stream: str, runtime_api: str,
+                        places: SandboxPlaces, target_environment: dict[str, str]) -> dict[str, str]:
+    """Exactly what the function sees: its deployed variables under Lambda's own.
 
-
-# Host variables that would leak the developer's own AWS identity or settings into a function.
-HIDDEN_PREFIXES = ("AWS_", "SLIPWAY_", "POWERTOOLS_", "SM_")
-
-
-def function_environment(variables: dict[str, str]) -> dict[str, str]:
-    """The host's ordinary variables (PATH, HOME, locale, ...) under the function's own."""
-    real = os.environ.real if isinstance(os.environ, ThreadEnviron) else os.environ
-    base = {k: v for k, v in real.items() if not k.startswith(HIDDEN_PREFIXES)}
-    return {**base, **variables}
+    target_environment routes the function's AWS clients to the emulator (region, credentials,
+    AWS_ENDPOINT_URL), as the execution role's credentials and the regional endpoints do in AWS.
+    """
+    lambda_own = {
+        "_HANDLER": handler,
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+        "LAMBDA_TASK_ROOT": str(places.task_root),
+        "LAMBDA_RUNTIME_DIR": str(places.runtime_dir),
+        **{k: v for k, v in target_environment.items() if k in RESERVED},
+    }
+    unreserved_defaults = {  # Lambda sets these too, and a template may change them
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PATH": f"{places.interpreter.parent}:/usr/local/bin:/usr/bin/:/bin",
+        "LD_LIBRARY_PATH": f"{places.task_root}:{places.task_root / 'lib'}",
+        "PYTHONPATH": f"{places.task_root}:{places.runtime_dir}",
+        **{k: v for k, v in target_environment.items() if k not in RESERVED},  # AWS_ENDPOINT_URL
+    }
+    deployed_allowed = {k: v for k, v in deployed.items() if k not in RESERVED}
+    # Not Lambda's: a private temporary directory, since /tmp is shared on this machine.
+    private = {"TMPDIR": str(places.tmp), "PYTHONDONTWRITEBYTECODE": "1"}
+    return {**unreserved_defaults, **deployed_allowed, **private, **lambda_own}

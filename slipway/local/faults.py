@@ -1,8 +1,8 @@
-"""Fault injection for local resilience tests: AWS errors at the emulator's HTTP layer, crashes in
-functions. The same path as production code takes; nothing in the handlers knows about it.
+"""Fault injection for local resilience tests: AWS errors at the emulator's HTTP layer, crashes of
+function sandboxes. The same path as production code takes; nothing in the handlers knows about it.
 
     Fault.on_s3_put("results/", probability=0.3)   # S3 answers 503 SlowDown, as it does when throttling
-    FunctionFault(phase="after")                   # the function did its work, then the sandbox died
+    FunctionFault(phase="after")                   # the function did its work, then its sandbox got SIGKILL
 """
 from __future__ import annotations
 
@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-class InjectedCrash(RuntimeError):
-    """What an injected function crash raises: Lambda reports it as an Unhandled function error."""
 
 
 @dataclass
@@ -79,17 +75,21 @@ def with_faults(app: WsgiApp, faults: list[Fault]) -> WsgiApp:
 
 @dataclass
 class FunctionFault:
-    """Crash an invocation: before the handler runs, or after it returned (its side effects done)."""
+    """Kill the sandbox process (SIGKILL) mid-invocation: as the event reaches it ("before"), or once the
+    handler has returned and its side effects are done, before Lambda gets the response ("after").
+    Lambda reports either as Runtime.ExitError; an event source mapping retries the batch."""
 
     phase: str = "before"  # "before" | "after"
     when: Callable[[Any], bool] = lambda event: True
     times: int | None = 1
     injected: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def should_fire(self, event: Any) -> bool:
-        if self.times is not None and self.injected >= self.times:
-            return False
-        if not self.when(event):
-            return False
-        self.injected += 1
-        return True
+        with self._lock:
+            if self.times is not None and self.injected >= self.times:
+                return False
+            if not self.when(event):
+                return False
+            self.injected += 1
+            return True

@@ -1,31 +1,35 @@
-"""Lambda functions run in this process: the deployed configuration, the project's own code.
+"""Lambda functions as Lambda runs them: the deployed bundle in sandbox processes, a pool per function.
 
-Each function runs on its own sandbox thread, one invocation at a time, seeing exactly the
-environment Lambda would give it (its deployed variables plus the runtime's own) through a
-per-thread os.environ, so handlers hold no local-only code. A cold start imports the handler's
-package afresh, so
-each function, like each Lambda sandbox, has its own module state (cached clients, loaded models)
-and shares none with another function or an earlier deployment.
+A function invoked while all its sandboxes are busy gets a new sandbox (a cold start), up to its
+reserved concurrency or the local cap; beyond that the caller waits for a free one. Module state
+lives per sandbox, as in AWS, so state a handler keeps is seen only by the invocations that land on
+the same sandbox. A sandbox that timed out, ran out of memory or crashed is discarded; the next
+invocation that needs it starts a fresh one.
 """
 from __future__ import annotations
 
-import asyncio
-import importlib
-import sys
+import os
 import threading
 import time
-import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from slipway.local.environ import function_environment, use_for_this_thread
-from slipway.local.faults import FunctionFault, InjectedCrash
+import orjson
 
-_IMPORT_LOCK = threading.Lock()
+from slipway.local.faults import FunctionFault
+from slipway.local.lambda_logs import LogShipper
+from slipway.local.runtimes import PythonRuntime, RuntimeUnavailable, python_runtime
+from slipway.local.sandbox import Outcome, Sandbox, SandboxSpec
+
+# Lambda's synchronous invocation payload quota (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+DEFAULT_LOCAL_CAP = 4  # sandboxes per function; SLIPWAY_LOCAL_CONCURRENCY changes it
+
+
+def local_cap() -> int:
+    return max(1, int(os.environ.get("SLIPWAY_LOCAL_CONCURRENCY", DEFAULT_LOCAL_CAP)))
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,12 @@ class FunctionConfig:
     memory_mb: int
     timeout_s: int
     environment: dict[str, str]
+    architecture: str = "x86_64"
+    log_group: str = ""
+    reserved_concurrency: int | None = None
 
     @classmethod
-    def from_api(cls, configuration: dict[str, Any]) -> "FunctionConfig":
+    def from_api(cls, configuration: dict[str, Any], *, reserved_concurrency: int | None = None) -> "FunctionConfig":
         return cls(
             name=configuration["FunctionName"],
             arn=configuration["FunctionArn"],
@@ -48,12 +55,17 @@ class FunctionConfig:
             memory_mb=int(configuration.get("MemorySize", 128)),
             timeout_s=int(configuration.get("Timeout", 3)),
             environment=dict(configuration.get("Environment", {}).get("Variables", {})),
+            architecture=(configuration.get("Architectures") or ["x86_64"])[0],
+            log_group=(configuration.get("LoggingConfig") or {}).get("LogGroup")
+            or f"/aws/lambda/{configuration['FunctionName']}",
+            reserved_concurrency=reserved_concurrency,
         )
 
 
 @dataclass
 class LambdaContext:
-    """The attributes of the context object that Lambda's Python runtime passes to a handler."""
+    """The context object for calling a handler directly in a test (slipway.events.lambda_context);
+    sandboxes get the real one from awslambdaric."""
 
     function_name: str
     invoked_function_arn: str
@@ -82,117 +94,158 @@ class Invocation:
     stack: tuple[str, ...] = ()
     duration_ms: float = 0.0
     request_id: str = ""
+    init_duration_ms: float | None = None  # set on a cold start
 
     @property
     def failed(self) -> bool:
         return self.error_type is not None
 
+    @classmethod
+    def from_outcome(cls, outcome: Outcome) -> "Invocation":
+        if outcome.error_type is not None:
+            return cls(error_type=outcome.error_type, error_message=outcome.error_message, stack=outcome.stack,
+                       duration_ms=outcome.duration_ms, request_id=outcome.request_id,
+                       init_duration_ms=outcome.init_duration_ms)
+        return cls(payload=outcome.payload(), duration_ms=outcome.duration_ms, request_id=outcome.request_id,
+                   init_duration_ms=outcome.init_duration_ms)
 
-def _import_isolated(module_name: str, code_dir: Path) -> Any:
-    """Import a handler module with fresh copies of its top-level package's modules.
 
-    The copies stay alive through the handler's globals; sys.modules is left as it was, so the
-    next cold start gets copies of its own.
-    """
-    package = module_name.split(".", 1)[0]
+Observer = Callable[[str, Invocation], None]
 
-    def owned(name: str) -> bool:
-        return name == package or name.startswith(package + ".")
 
-    with _IMPORT_LOCK:
-        if str(code_dir) not in sys.path:
-            sys.path.insert(0, str(code_dir))
-        previous = {name: sys.modules.pop(name) for name in list(sys.modules) if owned(name)}
-        try:
-            return importlib.import_module(module_name)
-        finally:
-            for name in [name for name in sys.modules if owned(name)]:
-                del sys.modules[name]
-            sys.modules.update(previous)
+def _cannot_run(config: FunctionConfig) -> str | None:
+    machine = os.uname().machine
+    if config.architecture == "arm64" and machine not in ("aarch64", "arm64"):
+        return (f"{config.name} is built for arm64 (Architectures: arm64); its bundle's native wheels cannot run "
+                f"on this {machine} machine. Deploy it as x86_64 to test it locally.")
+    return None
 
 
 class LocalFunction:
-    def __init__(self, config: FunctionConfig, *, code_dir: Path, runtime_env: dict[str, str]) -> None:
+    """Thread-safe: concurrent callers run in different sandboxes."""
+
+    def __init__(self, config: FunctionConfig, *, task_root: Path, target_environment: dict[str, str],
+                 work_dir: Path, logs: LogShipper | None = None, max_sandboxes: int | None = None,
+                 runtime: PythonRuntime | None = None) -> None:
         self.config = config
-        self.code_dir = code_dir
-        self._env = {
-            **runtime_env,
-            "AWS_LAMBDA_FUNCTION_NAME": config.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
-            "LAMBDA_TASK_ROOT": str(code_dir),
-            **config.environment,
-        }
-        self._handler: Callable[[Any, Any], Any] | None = None
-        self._sandbox = self._new_sandbox()
-        self._sandbox_lock = threading.Lock()
+        self.task_root = task_root
+        self.logs = logs or LogShipper()
+        caps = [c for c in (config.reserved_concurrency, max_sandboxes or local_cap()) if c is not None]
+        self.max_sandboxes = max(1, min(caps))
+        self.problem = _cannot_run(config)
+        self._runtime = runtime
+        self._target_environment = target_environment
+        self._work_dir = work_dir
+        self._spec: SandboxSpec | None = None
+        self._idle: list[Sandbox] = []
+        self._all: set[Sandbox] = set()
+        self._slots = threading.Condition()
+        self._closed = False
         self.cold_starts = 0
-        self.faults: list[FunctionFault] = []  # injected crashes, for resilience tests
+        self.peak_sandboxes = 0  # the most that ran at once
+        self.faults: list[FunctionFault] = []  # injected crashes (real SIGKILLs), for resilience tests
+        self.observers: list[Observer] = []
 
-    def _new_sandbox(self) -> ThreadPoolExecutor:
-        # Lambda's runtime calls a handler from one thread, one event at a time, with an event loop
-        # available (Mangum relies on it); a single worker thread per function reproduces that.
-        env = function_environment(self._env)
+    def spec(self) -> SandboxSpec:
+        """Resolves the runtime (and builds its packages once); raises RuntimeUnavailable."""
+        if self._spec is None:
+            runtime = self._runtime or python_runtime(self.config.runtime)
+            self._spec = SandboxSpec(
+                function_name=self.config.name, function_arn=self.config.arn, handler=self.config.handler,
+                runtime=runtime, memory_mb=self.config.memory_mb, task_root=self.task_root,
+                log_group=self.config.log_group or f"/aws/lambda/{self.config.name}",
+                deployed_environment=self.config.environment, target_environment=self._target_environment,
+                work_dir=self._work_dir / self.config.name[:40])
+        return self._spec
 
-        def start_sandbox() -> None:
-            asyncio.set_event_loop(asyncio.new_event_loop())
-            use_for_this_thread(env)
+    @property
+    def sandboxes(self) -> int:
+        return len(self._all)
 
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lambda-{self.config.name[:20]}",
-                                  initializer=start_sandbox)
+    def invoke(self, event: Any, *, timeout_s: float | None = None, qualifier: str | None = None) -> Invocation:
+        """Invoke and wait at most the function's timeout; a shorter caller's limit raises TimeoutError
+        when it passes (the function runs on, as behind API Gateway's integration timeout). A qualifier
+        (an alias such as "live") appears in the context's invoked_function_arn, as in AWS."""
+        invocation = self._invoke(event, timeout_s, f"{self.config.arn}:{qualifier}" if qualifier else self.config.arn)
+        for observer in self.observers:
+            observer(self.config.name, invocation)
+        return invocation
 
-    def _load(self) -> Callable[[Any, Any], Any]:
-        if self._handler is None:
-            self.cold_starts += 1
-            module_name, _, attribute = self.config.handler.rpartition(".")
-            self._handler = getattr(_import_isolated(module_name, self.code_dir), attribute)
-        return self._handler
-
-    def invoke(self, event: Any, *, timeout_s: float | None = None) -> Invocation:
-        """Invoke and wait at most the function's timeout (or a shorter caller's limit)."""
-        limit = min(self.config.timeout_s, timeout_s) if timeout_s else self.config.timeout_s
-        with self._sandbox_lock:
-            future = self._sandbox.submit(self._invoke, event)
+    def _invoke(self, event: Any, timeout_s: float | None, invoked_arn: str) -> Invocation:
+        if self.problem:
+            return Invocation(error_type="Slipway.CannotRunLocally", error_message=self.problem)
+        payload = orjson.dumps(event)
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            return Invocation(error_type="RequestEntityTooLargeException",
+                              error_message=f"Request must be smaller than {MAX_PAYLOAD_BYTES} bytes for the "
+                                            "InvokeFunction operation")
         try:
-            return future.result(timeout=limit)
-        except FutureTimeout:
-            if limit < self.config.timeout_s:
-                raise  # the caller gave up (API Gateway's 30 s), the function runs on
-            self._replace_sandbox()
-            return Invocation(error_type="Sandbox.Timedout",
-                              error_message=f"Task timed out after {self.config.timeout_s:.2f} seconds")
+            self.spec()
+        except RuntimeUnavailable as error:
+            return Invocation(error_type="Slipway.RuntimeUnavailable", error_message=str(error))
+        crash = next((f.phase for f in self.faults if f.should_fire(event)), None)
+        if timeout_s is not None and timeout_s < self.config.timeout_s:
+            return self._with_caller_limit(payload, crash, timeout_s, invoked_arn)
+        return self._run(payload, crash, invoked_arn)
 
-    def _replace_sandbox(self) -> None:
-        """Lambda discards a timed-out sandbox; the next invocation is a cold start elsewhere."""
-        with self._sandbox_lock:
-            self._sandbox.shutdown(wait=False, cancel_futures=False)
-            self._sandbox = self._new_sandbox()
-            self._handler = None
+    def _with_caller_limit(self, payload: bytes, crash: str | None, limit_s: float, invoked_arn: str) -> Invocation:
+        done: list[Invocation] = []
+        finished = threading.Event()
 
-    def _crash_if_injected(self, phase: str, event: Any) -> None:
-        for fault in self.faults:
-            if fault.phase == phase and fault.should_fire(event):
-                raise InjectedCrash(f"injected crash {phase} the handler")
+        def run() -> None:
+            done.append(self._run(payload, crash, invoked_arn))
+            finished.set()
+
+        threading.Thread(target=run, name=f"invoke-{self.config.name[:20]}", daemon=True).start()
+        if not finished.wait(limit_s):
+            raise TimeoutError(f"{self.config.name} did not answer within {limit_s} s")
+        return done[0]
+
+    def _run(self, payload: bytes, crash: str | None, invoked_arn: str) -> Invocation:
+        sandbox = self._acquire()
+        try:
+            outcome = sandbox.invoke(payload, timeout_s=self.config.timeout_s, crash=crash, invoked_arn=invoked_arn)
+        finally:
+            self._release(sandbox)
+        return Invocation.from_outcome(outcome)
+
+    def _acquire(self) -> Sandbox:
+        with self._slots:
+            while True:
+                while not self._idle and len(self._all) >= self.max_sandboxes:
+                    self._slots.wait()
+                if not self._idle:
+                    break
+                sandbox = self._idle.pop()  # the most recently used: the warmest
+                if sandbox.running():
+                    return sandbox
+                self._all.discard(sandbox)  # its process died while idle (a background thread's crash)
+                sandbox.close()
+            sandbox = Sandbox(self.spec(), self.logs)
+            self._all.add(sandbox)
+            self.peak_sandboxes = max(self.peak_sandboxes, len(self._all))
+        self.cold_starts += 1
+        try:
+            return sandbox.start()
+        except BaseException:
+            self._release(sandbox, discard=True)
+            raise
+
+    def _release(self, sandbox: Sandbox, *, discard: bool = False) -> None:
+        keep = sandbox.alive and not discard and not self._closed
+        with self._slots:
+            if keep:
+                self._idle.append(sandbox)
+            else:
+                self._all.discard(sandbox)
+            self._slots.notify()
+        if not keep:
+            sandbox.close()
 
     def close(self) -> None:
-        self._sandbox.shutdown(wait=True)
-
-    def _invoke(self, event: Any) -> Invocation:
-        context = LambdaContext(self.config.name, self.config.arn, self.config.memory_mb, self.config.timeout_s)
-        started = time.perf_counter()
-        try:
-            self._crash_if_injected("before", event)
-            payload = self._load()(event, context)
-            self._crash_if_injected("after", event)
-        except Exception as error:  # a handler's error is data for the caller, as Lambda reports it
-            return Invocation(
-                error_type=type(error).__name__,
-                error_message=str(error),
-                stack=tuple(traceback.format_exception(error)),
-                duration_ms=(time.perf_counter() - started) * 1000,
-                request_id=context.aws_request_id,
-            )
-        return Invocation(payload=payload, duration_ms=(time.perf_counter() - started) * 1000,
-                          request_id=context.aws_request_id)
+        with self._slots:
+            self._closed = True
+            sandboxes, self._idle = list(self._all), []
+            self._all.clear()
+        for sandbox in sandboxes:
+            sandbox.close()

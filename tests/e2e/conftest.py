@@ -12,9 +12,17 @@ from tests.conftest import REPO
 
 
 @pytest.fixture(scope="session")
-def demo_report(assembly: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
-    """What `make demo` does, once per session; it raises DemoFailed when a check fails."""
-    return run_demo(REPO, records=1000, work_dir=tmp_path_factory.mktemp("demo"), say=lambda line: None)
+def demo_console(assembly: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoReport, list[str]]:
+    """What `make demo` does, once per session, and the lines it prints; it raises DemoFailed when a
+    check fails."""
+    lines: list[str] = []
+    report = run_demo(REPO, records=1000, work_dir=tmp_path_factory.mktemp("demo"), say=lines.append)
+    return report, lines
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_console: tuple[DemoReport, list[str]]) -> DemoReport:
+    return demo_console[0]
 
 
 @pytest.fixture(scope="module")

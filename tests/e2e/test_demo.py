@@ -29,3 +29,14 @@ def test_the_promoted_pointer_names_the_trained_artifact(demo_report):
     assert pointer.sha256 == training.model_artifact_sha256
     assert pointer.uri.endswith(f"/models/breast-cancer/{pointer.version}/model.tar.gz")
     assert json.loads((training.model_dir / "manifest.json").read_text())["model_name"] == pointer.model_name
+
+
+def test_the_demo_console_shows_one_short_line_per_invocation_and_no_raw_log_lines(demo_console):
+    """The functions' own output goes to their CloudWatch Logs groups, as in AWS; the console gets a summary."""
+    _, lines = demo_console
+    invocations = [line for line in lines if line.startswith("  ")]
+
+    assert not [line for line in lines if line.lstrip().startswith("{")]
+    assert any("ApiFunction" in line and " ok " in line for line in invocations)
+    assert any("ScorerFunction" in line and " ok " in line for line in invocations)
+    assert all(len(line) < 140 for line in invocations)

@@ -1,5 +1,6 @@
-"""Nothing lost, nothing doubled: 100,000 records through the emulated Kinesis path with poison
-records, transient S3 failures and crashes mid-batch, and every record ends exactly once in the
+"""Nothing lost, nothing doubled: 100,000 records through the emulated Kinesis path (2 shards,
+ParallelizationFactor 2, so four lanes invoke the scorer at once) with poison records, transient S3
+failures and sandbox processes killed (SIGKILL) mid-batch, and every record ends exactly once in the
 results or the rejects."""
 from __future__ import annotations
 
@@ -33,12 +34,15 @@ def soak(demo_report):
     # call): those batches fail, are reported as batch item failures and retried by Lambda.
     faults = [Fault.on_s3_put("/results/", probability=0.02, seed=1),
               Fault.on_s3_put("/rejects/", probability=1.0, times=6)]
-    with deploy_local(REPO, faults=faults, start_gateway=False) as deployment:
+    context = {"stream_shards": 2, "parallelization_factor": 2}
+    with deploy_local(REPO, context=context, faults=faults, start_gateway=False) as deployment:
         promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),
                 pointer_key=deployment.output("ModelPointerKey"), tar_path=demo_report.training.model_artifact)
         scorer = deployment.function("ScorerFunction")
+        # Each a real process death: the event reached the sandbox, or the results were written, and
+        # then the process got SIGKILL; Lambda reports Runtime.ExitError and the mapping retries.
         crash_before = FunctionFault(phase="before", times=3)
-        crash_after = FunctionFault(phase="after", times=3)  # results written, then the sandbox dies
+        crash_after = FunctionFault(phase="after", times=3)
         scorer.faults += [crash_before, crash_after]
         manifest = orjson.loads((demo_report.training.model_dir / "manifest.json").read_bytes())
         row = {f["name"]: 1.0 for f in manifest["features"]}
@@ -62,8 +66,8 @@ def soak(demo_report):
         results = _all_lines(deployment.clients, bucket, "results/")
         rejects = _all_lines(deployment.clients, bucket, "rejects/")
         yield {"results": results, "rejects": rejects, "poison": poison, "faults": faults,
-               "crashes": (crash_before.injected, crash_after.injected),
-               "on_failure": sum(s.sent_to_on_failure for s in poller.shards)}
+               "crashes": (crash_before.injected, crash_after.injected), "shards": len(poller.shards),
+               "sandboxes": (scorer.peak_sandboxes, scorer.cold_starts), "on_failure": sum(s.sent_to_on_failure for s in poller.shards)}
 
 
 def test_every_good_record_has_exactly_one_result(soak):
@@ -85,3 +89,7 @@ def test_the_faults_really_happened_and_no_batch_was_given_up_on(soak):
     assert all(fault.injected > 0 for fault in soak["faults"])
     assert soak["crashes"] == (3, 3)
     assert soak["on_failure"] == 0
+    assert soak["shards"] == 2
+    peak, cold_starts = soak["sandboxes"]
+    assert peak >= 2  # lanes ran at once, each in its own sandbox
+    assert cold_starts >= 1 + 6  # each crash cost its sandbox
