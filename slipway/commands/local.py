@@ -7,6 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from slipway.errors import SlipwayError
+
 
 def _demo(args: argparse.Namespace) -> int:
     from slipway.demo import run_demo
@@ -18,6 +20,10 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+class InvalidEvent(SlipwayError):
+    exit_code = 2
+
+
 def _state_file(project: Path) -> Path:
     return project / ".slipway" / "local" / "up.json"
 
@@ -25,17 +31,12 @@ def _state_file(project: Path) -> Path:
 def _local_up(args: argparse.Namespace) -> int:
     import json
 
-    from slipway.local.backends import BackendUnavailable
     from slipway.local.lambda_logs import console_line
     from slipway.local.stack import LocalDeploymentError, deploy_local
     from slipway.local.summary import describe
     from slipway.promote import PromotionError, promote, read_manifest
 
-    try:
-        deployment = deploy_local(args.project, api_port=args.port, target=args.target)
-    except BackendUnavailable as error:
-        print(error, file=sys.stderr)
-        return 2
+    deployment = deploy_local(args.project, api_port=args.port, target=args.target)
     deployment.observe(lambda name, invocation: print(console_line(name, invocation), flush=True))
     state = _state_file(args.project)
     try:
@@ -148,11 +149,11 @@ def _local_invoke(args: argparse.Namespace) -> int:
     from slipway.local.stack import LocalDeploymentError, deploy_local
     from slipway.promote import promote
 
+    text = args.event.read_text() if str(args.event) != "-" else sys.stdin.read()  # a missing file: cli.main says so
     try:
-        event = json.loads(args.event.read_text()) if str(args.event) != "-" else json.load(sys.stdin)
-    except (OSError, ValueError) as error:
-        print(f"cannot read the event {args.event}: {error}", file=sys.stderr)
-        return 2
+        event = json.loads(text)
+    except ValueError as error:
+        raise InvalidEvent(f"{args.event} is not JSON: {error}") from None
     with deploy_local(args.project, start_gateway=False, start_pollers=False) as deployment:
         if args.model:
             promote(deployment.clients, bucket=deployment.output("ModelsBucketName"),

@@ -23,9 +23,11 @@ class Coverage:
 
 _GATEWAY = "local API Gateway on loopback (real HTTP, the route's payload format)"
 _NOT_ENFORCED = "created; permissions are not enforced locally"
-_FUNCTION = Coverage(RUN_BY_SLIPWAY, "in-process on this Python from the project's source (the emulator gets a "
-                     "placeholder bundle), with the deployed configuration and environment; own module state per "
-                     "function; timeouts enforced; provisioned concurrency and SnapStart have no local effect")
+_FUNCTION = Coverage(RUN_BY_SLIPWAY, "in sandbox processes running AWS's runtime interface client on the "
+                     "function's runtime Python, with its synthesized asset as the task root (the emulator gets a "
+                     "placeholder bundle), the deployed configuration and Lambda's reserved variables; a pool per "
+                     "function; timeouts and MemorySize enforced; provisioned concurrency and SnapStart have no "
+                     "local effect; arm64 functions do not run on this machine")
 APIGW_V2_COVERAGE: dict[str, Coverage] = {
     "AWS::ApiGatewayV2::Api": Coverage(RUN_BY_SLIPWAY, _GATEWAY, False),
     "AWS::ApiGatewayV2::Route": Coverage(RUN_BY_SLIPWAY, _GATEWAY, False),
@@ -64,7 +66,7 @@ def strip_unreadable_outputs(template: dict[str, Any], skipped_types: frozenset[
 
 class MotoAdapter:
     name = "moto"
-    # moto runs no Lambda code (Slipway runs the project's source), but creating a function needs its
+    # moto runs no Lambda code (Slipway runs the deployed asset in sandboxes), but creating a function needs its
     # code object to exist; a placeholder saves uploading tens of MB at every bring-up.
     uploads_code = False
     coverage: dict[str, Coverage] = {
@@ -90,7 +92,7 @@ class MotoAdapter:
         "AWS::SNS::TopicPolicy": Coverage(NOT_EMULATED, "moto does not store topic policies from CloudFormation; "
                                           "covered by template assertions and cdk-nag", False),
         "AWS::SNS::Subscription": Coverage(NOT_EMULATED, "e-mail subscriptions are not delivered locally"),
-        "AWS::Lambda::Version": Coverage(EMULATED, "published; Slipway runs the project's current source for every "
+        "AWS::Lambda::Version": Coverage(EMULATED, "published; Slipway runs the current asset for every "
                                          "version"),
     }
     # moto's CloudFormation skips these types (with a warning); Slipway runs or reports them.

@@ -187,5 +187,5 @@ def _placeholder_zip(asset: FileAsset) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("SLIPWAY_PLACEHOLDER.txt", f"asset {asset.asset_id}: the emulator runs no Lambda code; "
-                         f"Slipway runs the project's source for it (bundle at {asset.source})\n")
+                         f"Slipway runs this asset in its own sandboxes (bundle at {asset.source})\n")
     return buffer.getvalue()

@@ -141,3 +141,24 @@ def _build(base: Path, target: Path, packages: list[str]) -> None:
     # Published whole or not at all; the venv's script shebangs keep the staging path, which is
     # why everything here runs `python -m ...`
     staging.rename(target)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m slipway.sagemaker.interpreter SPEC [REQUIREMENTS ...]`: build ahead (make env) the
+    environments the local SageMaker runs a job spec's trainer in, so no test or first job waits on
+    PyPI. Defaults: the shipped spec with its requirements.txt and lock."""
+    from slipway.jobs.images import training_image
+    from slipway.jobs.spec import load_job_spec
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    spec = load_job_spec(Path(args[0] if args else "training/jobs/xgboost-classifier.yaml"))
+    image = training_image(spec.image_framework, spec.image_version, spec.region or "us-east-1",
+                           spec.instance_type, spec.image_tags)
+    for path in args[1:] or ["training/requirements.txt", "training/requirements.lock"]:
+        built = training_python(image, Path(path).read_text().splitlines(), say=print)
+        print(f"{path}: {built.python}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,7 +62,7 @@ def test_local_up_lists_what_the_app_has_and_nothing_of_slipways_own(served_app)
     text = "\n".join(served_app)
 
     assert "Ctrl-C stops it." in text, text
-    assert re.search(r"^  API +http://127\.0\.0\.1:\d+ ", text, re.M), text
+    assert re.search(r"^  API +http://127\.0\.0\.1:\d+/prod ", text, re.M), text  # REST: served under its stage
     assert "ANY /{proxy+}" in text and "-> ApiHandler" in text
     assert re.search(r"^  Table +\S+ +\(ItemsApp/Items", text, re.M)
     assert "predict" not in text and "Stream" not in text
