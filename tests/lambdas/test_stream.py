@@ -10,7 +10,7 @@ import pytest
 from slipway_serving.manifest import parse_manifest
 from slipway_serving.predictor import Predictor
 from slipway_serving.store import LoadedModel
-from slipway_serving.stream import records_from_event, score_batch
+from slipway_serving.stream import ndjson, records_from_event, score_batch
 from tests.events import kinesis_event, load_event
 
 from .artifacts import BuiltModel
@@ -139,3 +139,26 @@ def test_an_empty_batch_scores_nothing(loaded: LoadedModel) -> None:
     outcome = score_batch([], loaded, results_prefix="r/", rejects_prefix="x/")
 
     assert (outcome.objects, outcome.scored, outcome.rejected) == ((), 0, 0)
+
+
+TRICKY_IDS = ['},{"id":"x"}', 'a\nb', '"', "\\", "\u2028", '{"id":1}', "]", ""]
+
+
+def test_ndjson_writes_one_line_per_item_whatever_the_ids_hold() -> None:
+    """Given items whose ids spell the boundary between items, quotes, newlines and brackets,
+    when they are written with one orjson call, then each line is that item's own JSON."""
+    items = [{"id": i, "shard_id": "s", "label": 1, "probabilities": {"id": 0.5, "1": 0.5}} for i in TRICKY_IDS]
+
+    body = ndjson(items)
+
+    assert body == b"".join(orjson.dumps(item) + b"\n" for item in items)
+    assert [orjson.loads(line) for line in body.splitlines()] == items
+
+
+def test_ndjson_falls_back_when_items_do_not_share_their_first_key() -> None:
+    """Given items whose first keys differ (no common boundary), when written, then every line is
+    still exactly its item's JSON (one call per item), and nothing is written for no items."""
+    items = [{"id": "a", "v": 1}, {"shard_id": "b"}, {"id": "c", "v": [{"id": 2}, {"id": 3}]}]
+
+    assert ndjson(items) == b"".join(orjson.dumps(item) + b"\n" for item in items)
+    assert ndjson([]) == b""
