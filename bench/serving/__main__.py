@@ -266,8 +266,9 @@ def main(argv: list[str]) -> int:
         bundle_sizes = bundles()
         boto3_dir = lambda_boto3()
         paths = {v: f"{bundle_sizes[v]['path']}{os.pathsep}{RUNTIME}{os.pathsep}{boto3_dir}" for v in VARIANTS}
-        # the floors: the Slipway bundle's libraries, plus xgboost from the naive bundle for the UBJ predictor
-        paths["floor"] = f"{bundle_sizes['slipway']['path']}{os.pathsep}{boto3_dir}{os.pathsep}{bundle_sizes['naive']['path']}"
+        # the floors: xgboost (UBJ predictor) from the naive bundle, whose numpy it needs whole (the Slipway
+        # bundle trims numpy.f2py, which scipy imports), then ONNX Runtime and orjson from the Slipway bundle
+        paths["floor"] = f"{bundle_sizes['naive']['path']}{os.pathsep}{bundle_sizes['slipway']['path']}{os.pathsep}{boto3_dir}"
         paths["slipway"] = f"{bundle_sizes['slipway']['path']}{os.pathsep}{boto3_dir}"
     with s3server.s3_server(s3server.other_cpus(cpu)) as endpoint:
         publish(endpoint, models)

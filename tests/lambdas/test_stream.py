@@ -162,3 +162,21 @@ def test_ndjson_falls_back_when_items_do_not_share_their_first_key() -> None:
 
     assert ndjson(items) == b"".join(orjson.dumps(item) + b"\n" for item in items)
     assert ndjson([]) == b""
+
+
+@pytest.mark.parametrize("records", [
+    [{"id": "a"}, {"id": "b"}, {"id": "c"}],  # every record with an id: the bulk path
+    [{}, {}, {}],  # none with an id: the bulk path
+    [{"id": "a"}, {}, {"id": None}],  # mixed, and an explicit null id: one by one
+], ids=["ids", "no-ids", "mixed"])
+def test_well_formed_records_score_alike_whichever_way_they_are_decoded(
+        loaded: LoadedModel, binary_model: BuiltModel, records: list[dict]) -> None:
+    """Given well-formed records, with or without ids, when the batch is scored, then every one
+    is scored with its id and nothing is rejected, whether decoded in bulk or one by one."""
+    rows = binary_model.rows(3)
+    event = kinesis_event([{**record, "features": row} for record, row in zip(records, rows)])
+
+    outcome = score_batch(records_from_event(event), loaded, results_prefix="results/", rejects_prefix="rejects/")
+
+    assert (outcome.scored, outcome.rejected) == (3, 0)
+    assert [line["id"] for line in _lines(outcome.results[0].body)] == [r.get("id") for r in records]
