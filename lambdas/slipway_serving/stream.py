@@ -173,15 +173,23 @@ def _score(records: list[KinesisRecord], model: LoadedModel, results_prefix: str
         scored.extend(candidates[row] for row in conversion.valid)
         matrices.append(conversion.matrix)
     matrix = matrices[0] if len(matrices) == 1 else np.concatenate(matrices)
-    predictions = model.predictor.predict(matrix)
+    outputs = model.predictor.run(matrix)  # the whole batch in one call
 
-    results: dict[str, list[dict[str, Any]]] = {}
-    name, version = model.manifest.model_name, model.version
-    for (index, record_id), prediction in zip(scored, predictions):
-        record = records[index]
-        results.setdefault(record.shard_id, []).append({
-            "id": record_id, "shard_id": record.shard_id, "sequence_number": record.sequence_number,
-            **prediction, "model_name": name, "model_version": version})
+    # Written ``chunk`` lines at a time, so only that many result objects are alive at once
+    results: dict[str, list[bytes]] = {}
+    counts: dict[str, int] = {}
+    name, version, head = model.manifest.model_name, model.version, model.predictor.head
+    for start in range(0, len(scored), chunk):
+        lines: dict[str, list[dict[str, Any]]] = {}
+        for (index, record_id), prediction in zip(scored[start:start + chunk],
+                                                  head.records(outputs.rows(start, start + chunk))):
+            record = records[index]
+            lines.setdefault(record.shard_id, []).append({
+                "id": record_id, "shard_id": record.shard_id, "sequence_number": record.sequence_number,
+                **prediction, "model_name": name, "model_version": version})
+        for shard, items in lines.items():
+            results.setdefault(shard, []).append(ndjson(items))
+            counts[shard] = counts.get(shard, 0) + len(items)
     reject_lines: dict[str, list[dict[str, Any]]] = {}
     for index in sorted(rejects):
         record, reject = records[index], rejects[index]
@@ -193,9 +201,11 @@ def _score(records: list[KinesisRecord], model: LoadedModel, results_prefix: str
     for record in records:
         by_shard.setdefault(record.shard_id, []).append(record.sequence_number)
     first = {shard: min(sequences, key=int) for shard, sequences in by_shard.items()}
-    return BatchOutcome(results=_objects(results_prefix, results, first),
-                        rejects=_objects(rejects_prefix, reject_lines, first),
-                        scored=len(predictions), rejected=len(rejects))
+    return BatchOutcome(
+        results=_objects(results_prefix, results, counts, first),
+        rejects=_objects(rejects_prefix, {shard: [ndjson(items)] for shard, items in reject_lines.items()},
+                         {shard: len(items) for shard, items in reject_lines.items()}, first),
+        scored=len(scored), rejected=len(rejects))
 
 
 def ndjson(items: list[dict[str, Any]]) -> bytes:
@@ -220,9 +230,9 @@ def ndjson(items: list[dict[str, Any]]) -> bytes:
     return body
 
 
-def _objects(prefix: str, lines: dict[str, list[dict[str, Any]]], first: dict[str, str]
+def _objects(prefix: str, bodies: dict[str, list[bytes]], counts: dict[str, int], first: dict[str, str]
              ) -> tuple[OutputObject, ...]:
     """One object per shard of the batch, empty ones included: a retry after a crash that
     followed a write must replace what that attempt wrote, even when it now has nothing to say."""
-    return tuple(OutputObject(key=_key(prefix, shard, first[shard]), body=ndjson(lines.get(shard, [])),
-                              lines=len(lines.get(shard, ()))) for shard in sorted(first))
+    return tuple(OutputObject(key=_key(prefix, shard, first[shard]), body=b"".join(bodies.get(shard, ())),
+                              lines=counts.get(shard, 0)) for shard in sorted(first))

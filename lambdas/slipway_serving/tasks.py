@@ -22,6 +22,11 @@ class Outputs:
     n: int
     arrays: Mapping[str, np.ndarray]
 
+    def rows(self, start: int, stop: int) -> "Outputs":
+        """The predictions of rows [start, stop), as views of the same arrays."""
+        stop = min(stop, self.n)
+        return Outputs(max(0, stop - start), {role: array[start:stop] for role, array in self.arrays.items()})
+
 
 class TaskHead:
     task = ""

@@ -52,8 +52,8 @@ def test_a_batch_is_scored_in_one_call_and_poison_records_become_rejects(
                            {"features": list(rows[1].values())}, {"id": "d", "features": bad_row},
                            {"id": 5, "features": rows[3]}, {"id": "f", "features": rows[3]}])
     calls: list[int] = []
-    predict = loaded.predictor.predict
-    monkeypatch.setattr(loaded.predictor, "predict", lambda m: calls.append(len(m)) or predict(m))
+    run = loaded.predictor.run
+    monkeypatch.setattr(loaded.predictor, "run", lambda m: calls.append(len(m)) or run(m))
 
     outcome = score_batch(records_from_event(event), loaded, results_prefix="results/", rejects_prefix="rejects/",
                           chunk=chunk)
