@@ -90,21 +90,30 @@ def smoke_paths() -> dict[str, str]:
             "floor": site}
 
 
+def trim_tests(root: Path) -> None:
+    """Test suites, type stubs and Cython declarations: what no function imports, in any package."""
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and path.name in ("tests", "test", "__pycache__"):
+            shutil.rmtree(path)
+        elif path.is_file() and path.suffix in (".pyi", ".pxd", ".pyx"):
+            path.unlink()
+
+
 def bundles() -> dict[str, dict[str, Any]]:
-    from stacks.bundling import BundleSpec, build_bundle, compile_for_runtime, pip_install, trim, zipped_size
+    from stacks.bundling import BundleSpec, build_bundle, compile_for_runtime, pip_install, zipped_size
 
     lambdas = REPO / "lambdas"
     slipway = build_bundle(BundleSpec(lambdas / "slipway_serving", lambdas / "requirements.txt", "3.12", "x86_64")).path
     requirements = RUNTIME / "naive-requirements.txt"
-    naive = WORK / f"naive-bundle-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}-trimmed"
+    naive = WORK / f"naive-bundle-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}-deployable"
     if not naive.is_dir():
         print("   installing the naive bundle (pip, manylinux wheels)", flush=True)
         staging = naive.with_name(naive.name + ".staging")
         shutil.rmtree(staging, ignore_errors=True)
         pip_install(BundleSpec(RUNTIME, requirements, "3.12", "x86_64"), staging)
-        # deployable: as installed it is ~296 MB, over Lambda's 250 MB; without test suites, stubs and
-        # headers (Slipway's own trim rules) and byte-compiled it is ~232 MB
-        trim(staging)
+        # deployable: as installed it is ~296 MB, over Lambda's 250 MiB; without test suites and stubs
+        # (the generic part of Slipway's trim rules: its numpy.f2py rule would break scipy) and compiled, less
+        trim_tests(staging)
         compile_for_runtime(staging, "3.12")
         staging.rename(naive)
 
