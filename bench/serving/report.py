@@ -83,9 +83,11 @@ def write_report(directory: Path, measured: dict[str, Any], sizes: dict[str, Any
     lines += ["", "## Stream scoring against its floor (rows as objects)", "",
               "Floor: per record base64 + orjson, rows to float32 by itemgetter, one prediction with the fastest "
               "safe predictor (ONNX Runtime; for XGBoost also its own UBJ model through the native booster), "
-              "orjson lines, and the same single PUT to the same S3 the handler makes.", "",
+              "NDJSON from one orjson call, and the same single PUT to the same S3 the handler makes. Wall-clock "
+              "figures decide the verdict; the CPU-time column leaves out waiting for a CPU that other work shares.", "",
               "| model | floor, ONNX (rec/s) | floor, XGBoost UBJ (rec/s) | Slipway (rec/s) | % of best floor | "
-              "× naive | target ≥ 80 % and ≥ 2× |", "|---|---:|---:|---:|---:|---:|---|"]
+              "× naive | target ≥ 80 % and ≥ 2× | … in CPU time: % of floor, × naive |",
+              "|---|---:|---:|---:|---:|---:|---|---|"]
     for model, variants in results.items():
         slipway, naive = variants["slipway"]["stream_records_per_s"], variants["naive"]["stream_records_per_s"]
         best = floors[model]["stream_best"]["records_per_s"]
@@ -94,9 +96,12 @@ def write_report(directory: Path, measured: dict[str, Any], sizes: dict[str, Any
         ubj_text = f"{ubj['records_per_s']:,.0f}" if ubj else "—"
         target = "—" if model == "random_forest" else (
             f"{_verdict(share >= 0.8, f'{share:.0%}')}; {_verdict(times >= 2, f'{times:.2f}×')}")
+        cpu = variants["slipway"]["stream_cpu_records_per_s"]
+        cpu_share = cpu / floors[model]["stream_best"]["cpu_records_per_s"]
+        cpu_times = cpu / variants["naive"]["stream_cpu_records_per_s"]
         lines.append(f"| {LABELS[model]} | {floors[model]['stream_onnx']['records_per_s']:,.0f} | "
                      f"{ubj_text} | {slipway:,.0f} | {share:.0%} | "
-                     f"{times:.2f}× | {target} |")
+                     f"{times:.2f}× | {target} | {cpu_share:.0%}, {cpu_times:.2f}× |")
     lines += ["", "## Cold start, split (Slipway, medians, ms)", "",
               "imports: process start to the handler module imported; client: boto3's import and the S3 client; "
               "pointer, artifact: the GETs (artifact hashed as it streams); unpack: member and file checks; "

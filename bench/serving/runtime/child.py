@@ -183,8 +183,10 @@ def floor_stream(result):
     else:
         import onnxruntime as ort
 
-        options = ort.SessionOptions()
+        options = ort.SessionOptions()  # as Slipway's predictor sets them
         options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.enable_cpu_mem_arena = False
         session = ort.InferenceSession(args["onnx"], sess_options=options, providers=["CPUExecutionProvider"])
 
         def probabilities_of(matrix):
