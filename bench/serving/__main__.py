@@ -1,14 +1,22 @@
-"""`python -m bench.serving` (part of `make bench`): Slipway's serving functions against a naive
-baseline measured in the same run, on one pinned CPU, for three models.
+"""`python -m bench.serving [--smoke] [--results DIR]` (part of `make bench`): Slipway's serving
+functions against a naive baseline and against their measured floors, in the same run, on one
+pinned CPU, for three models.
 
 Naive baseline: FastAPI + Mangum + the fitted scikit-learn/XGBoost estimator loaded with joblib,
-pydantic bodies and stdlib json, bundled with its training libraries. Slipway: the real Lambda
-bundle from stacks/bundling.py. Each function runs from its own bundle in fresh ``python -S``
-processes (nothing else on sys.path, no writing of .pyc, as in Lambda); S3 is a local-file stand-in
-for both. Writes bench/results/serving.md, serving.json and serving.png.
+pydantic bodies, stdlib json and a boto3 client made at import, bundled with its training
+libraries. Slipway: the real Lambda bundle from stacks/bundling.py. Each function runs from its own
+bundle in fresh ``python -S`` processes (nothing else on sys.path, no writing of .pyc, as in
+Lambda) beside boto3 at the Lambda python3.12 runtime's version; S3 is the embedded emulator's, over
+HTTP, in its own process on another CPU: Slipway's cold start pays the boto3 import, the client
+and both GETs (pointer, artifact), as in Lambda. Floors: the least the same libraries can do
+(child.py). Writes <results>/serving.md, serving.json and serving.png.
+
+--smoke: tiny models, a few requests and records, the functions from the source tree and this
+environment's packages (no bundle is built): it proves every path still runs.
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import json
@@ -20,8 +28,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+from bench import s3server
 from bench.serving import models as bench_models
 from bench.serving.report import write_report
 
@@ -29,10 +39,25 @@ REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / ".slipway" / "bench" / "serving"
 RESULTS = REPO / "bench" / "results"
 RUNTIME = Path(__file__).parent / "runtime"
-COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "7"))
-WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", "1000"))
-STREAM_RECORDS, STREAM_REPEATS = 10_000, int(os.environ.get("BENCH_STREAM_REPEATS", "7"))
 VARIANTS = ("naive", "slipway")
+# boto3 as the Lambda python3.12 runtime ships it (docs.aws.amazon.com/lambda/latest/dg/lambda-python.html,
+# "Runtime-included SDK versions"; it moves with runtime updates: re-check when it does).
+LAMBDA_BOTO3 = "boto3==1.40.4 botocore==1.40.4"
+MODELS_BUCKET, RESULTS_BUCKET = "bench-models", "bench-results"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    cold_runs: int
+    warm_requests: int
+    stream_records: int
+    stream_repeats: int
+
+
+FULL = Sizes(cold_runs=int(os.environ.get("BENCH_COLD_RUNS", "7")),
+             warm_requests=int(os.environ.get("BENCH_WARM_REQUESTS", "1000")),
+             stream_records=10_000, stream_repeats=int(os.environ.get("BENCH_STREAM_REPEATS", "7")))
+SMOKE = Sizes(cold_runs=1, warm_requests=3, stream_records=50, stream_repeats=1)
 
 
 def pin_one_cpu() -> int:
@@ -41,24 +66,61 @@ def pin_one_cpu() -> int:
     return cpu
 
 
+def lambda_boto3() -> Path:
+    """A directory holding boto3 at the runtime's version (installed once, from PyPI)."""
+    from stacks.bundling import compile_for_runtime
+
+    target = WORK / f"lambda-boto3-{LAMBDA_BOTO3.split()[0].split('==')[1]}-compiled"
+    if not target.is_dir():
+        staging = target.with_name(target.name + ".staging")
+        shutil.rmtree(staging, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", str(staging),
+                        *LAMBDA_BOTO3.split()], check=True)
+        compile_for_runtime(staging, "3.12")  # the runtime ships its boto3 byte-compiled; without .pyc it costs ~2x
+        staging.rename(target)
+    return target
+
+
+def smoke_paths() -> dict[str, str]:
+    """--smoke: the functions from the source tree on this environment's packages."""
+    import sysconfig
+
+    site = sysconfig.get_paths()["purelib"]
+    return {"naive": f"{RUNTIME}{os.pathsep}{site}", "slipway": f"{REPO / 'lambdas'}{os.pathsep}{site}",
+            "floor": site}
+
+
+def trim_tests(root: Path) -> None:
+    """Test suites, type stubs and Cython declarations: what no function imports, in any package."""
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and path.name in ("tests", "test", "__pycache__"):
+            shutil.rmtree(path)
+        elif path.is_file() and path.suffix in (".pyi", ".pxd", ".pyx"):
+            path.unlink()
+
+
 def bundles() -> dict[str, dict[str, Any]]:
     from stacks.bundling import BundleSpec, build_bundle, compile_for_runtime, pip_install, zipped_size
 
     lambdas = REPO / "lambdas"
     slipway = build_bundle(BundleSpec(lambdas / "slipway_serving", lambdas / "requirements.txt", "3.12", "x86_64")).path
     requirements = RUNTIME / "naive-requirements.txt"
-    naive = WORK / f"naive-bundle-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}"
+    naive = WORK / f"naive-bundle-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}-deployable"
     if not naive.is_dir():
         print("   installing the naive bundle (pip, manylinux wheels)", flush=True)
         staging = naive.with_name(naive.name + ".staging")
         shutil.rmtree(staging, ignore_errors=True)
         pip_install(BundleSpec(RUNTIME, requirements, "3.12", "x86_64"), staging)
+        # deployable: as installed it is ~296 MB, over Lambda's 250 MiB; without test suites and stubs
+        # (the generic part of Slipway's trim rules: its numpy.f2py rule would break scipy) and compiled, less
+        trim_tests(staging)
         compile_for_runtime(staging, "3.12")
         staging.rename(naive)
 
     def measured(path: Path) -> dict[str, Any]:
         unzipped = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-        return {"path": str(path), "unzipped_bytes": unzipped, "zipped_bytes": zipped_size(path)}
+        packages = sorted(p.name.split("-")[0] for p in path.glob("*.dist-info"))
+        return {"path": str(path), "unzipped_bytes": unzipped, "zipped_bytes": zipped_size(path), "packages": packages}
 
     return {"naive": measured(naive), "slipway": measured(slipway)}
 
@@ -88,16 +150,20 @@ def kinesis_event(rows: list[dict[str, float]], *, arrays: bool = False) -> dict
     return {"Records": records}
 
 
-def run_child(variant: str, mode: str, model: bench_models.BenchModel, bundle: str, event: Path,
-              **extra: Any) -> dict[str, Any]:
+def run_child(mode: str, model: bench_models.BenchModel, path: str, event: Path, env: dict[str, str],
+              variant: str = "floor", **extra: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         out = Path(scratch) / "out.json"
-        args = {"variant": variant, "mode": mode, "model": model.name, "model_dir": str(model.directory),
-                "event": str(event), "out": str(out), "cache_dir": str(Path(scratch) / "cache"), **extra}
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{bundle}{os.pathsep}{RUNTIME}",
-               "PYTHONDONTWRITEBYTECODE": "1", "AWS_LAMBDA_FUNCTION_NAME": "bench", "HOME": scratch}
+        args = {"variant": variant, "mode": mode, "model": model.name, "event": str(event), "out": str(out), **extra}
+        child_env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1",
+                     "AWS_LAMBDA_FUNCTION_NAME": "bench", "HOME": scratch, **env}
+        if variant == "slipway":
+            child_env.update(SLIPWAY_MODEL_BUCKET=MODELS_BUCKET, SLIPWAY_MODEL_POINTER_KEY=f"pointers/{model.name}.json",
+                             SLIPWAY_RESULTS_BUCKET=RESULTS_BUCKET, SLIPWAY_MODEL_CACHE_DIR=str(Path(scratch) / "cache"))
+        elif variant == "naive":
+            child_env["NAIVE_MODEL_PATH"] = str(model.joblib_file)
         spawned = time.perf_counter()
-        done = subprocess.run([sys.executable, "-S", str(RUNTIME / "child.py"), json.dumps(args)], env=env,
+        done = subprocess.run([sys.executable, "-S", str(RUNTIME / "child.py"), json.dumps(args)], env=child_env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
         if done.returncode != 0:
             raise RuntimeError(f"{variant} {mode} {model.name} failed:\n{done.stderr[-3000:]}")
@@ -106,77 +172,130 @@ def run_child(variant: str, mode: str, model: bench_models.BenchModel, bundle: s
     return result
 
 
-def boto3_cost() -> float:
-    """ms for a fresh process to import boto3 and create an S3 client (paid where S3 is read)."""
-    import sysconfig
+def publish(endpoint: str, models: dict[str, bench_models.BenchModel]) -> None:
+    """Each model's artifact and pointer into the emulator's S3, where promotion would put them."""
+    s3 = s3server.client(endpoint)
+    for bucket in (MODELS_BUCKET, RESULTS_BUCKET):
+        s3.create_bucket(Bucket=bucket)
+    for name, model in models.items():
+        pointer = json.loads(model.pointer.read_text())
+        s3.put_object(Bucket=MODELS_BUCKET, Key=f"models/{name}/model.tar.gz", Body=model.archive.read_bytes())
+        s3.put_object(Bucket=MODELS_BUCKET, Key=f"pointers/{name}.json", Body=json.dumps(pointer).encode())
 
-    code = ("import time; t = time.perf_counter(); import boto3; boto3.client('s3', region_name='us-east-1'); "
-            "print((time.perf_counter() - t) * 1000)")
-    site_packages = sysconfig.get_paths()["purelib"]
-    runs = [float(subprocess.run([sys.executable, "-S", "-c", code], env={"PYTHONPATH": site_packages},
-                                 capture_output=True, text=True, check=True).stdout) for _ in range(5)]
-    return statistics.median(runs)
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
 
 
-def measure(models: dict[str, bench_models.BenchModel], bundle_paths: dict[str, str]) -> dict[str, Any]:
+def measure(models: dict[str, bench_models.BenchModel], paths: dict[str, str], env: dict[str, str],
+            sizes: Sizes) -> dict[str, Any]:
     events = WORK / "events"
     events.mkdir(parents=True, exist_ok=True)
     (events / "http.json").write_text(json.dumps(http_event(bench_models.sample_rows(1))))
-    stream_rows = bench_models.sample_rows(STREAM_RECORDS)
+    stream_rows = bench_models.sample_rows(sizes.stream_records)
     (events / "kinesis.json").write_text(json.dumps(kinesis_event(stream_rows)))
     (events / "kinesis-arrays.json").write_text(json.dumps(kinesis_event(stream_rows, arrays=True)))
     results: dict[str, Any] = {name: {v: {} for v in VARIANTS} for name in models}
-    cold: dict[tuple[str, str], list[float]] = {}
-    print(f"   cold starts: {COLD_RUNS} fresh processes per function", flush=True)
-    for _ in range(COLD_RUNS):  # interleaved, so background noise falls on both sides alike
+    floors: dict[str, Any] = {name: {} for name in models}
+    cold: dict[tuple[str, ...], list[float]] = {}
+    phases: dict[tuple[str, str], list[dict[str, float]]] = {}
+    print(f"   cold starts: {sizes.cold_runs} fresh processes per function and floor", flush=True)
+    for _ in range(sizes.cold_runs):  # interleaved, so background noise falls on all sides alike
         for name, model in models.items():
             for variant in VARIANTS:
-                r = run_child(variant, "http", model, bundle_paths[variant], events / "http.json", warm=0)
+                r = run_child("http", model, paths[variant], events / "http.json", env, variant, warm=0)
                 cold.setdefault((name, variant), []).append((r["first_response"] - r["spawned"]) * 1000)
                 cold.setdefault((name, variant, "cpu"), []).append(r["first_response_cpu"] * 1000)
                 cold.setdefault((name, variant, "import"), []).append((r["imported"] - r["spawned"]) * 1000)
+                if variant == "slipway":
+                    phases.setdefault((name, variant), []).append(r["load_phases"])
+            for overlap in (False, True):
+                floor = f"floor_{'overlap' if overlap else 'sequential'}"
+                r = run_child("floor_cold", model, paths["slipway"], events / "http.json", env, overlap=overlap,
+                              bucket=MODELS_BUCKET, pointer_key=f"pointers/{name}.json")
+                cold.setdefault((name, floor), []).append((r["first_response"] - r["spawned"]) * 1000)
+                phases.setdefault((name, floor), []).append(r["floor_phases"])
     for name, model in models.items():
         for variant in VARIANTS:
             print(f"   {bench_models.LABELS[name]} / {variant}: warm requests and the stream", flush=True)
-            warm = run_child(variant, "http", model, bundle_paths[variant], events / "http.json", warm=WARM_REQUESTS)
-            stream = run_child(variant, "stream", model, bundle_paths[variant], events / "kinesis.json",
-                               repeats=STREAM_REPEATS)
-            arrays = run_child(variant, "stream", model, bundle_paths[variant], events / "kinesis-arrays.json",
-                               repeats=STREAM_REPEATS)
+            warm = run_child("http", model, paths[variant], events / "http.json", env, variant, warm=sizes.warm_requests)
+            stream = run_child("stream", model, paths[variant], events / "kinesis.json", env, variant,
+                               repeats=sizes.stream_repeats)
+            arrays = run_child("stream", model, paths[variant], events / "kinesis-arrays.json", env, variant,
+                               repeats=sizes.stream_repeats)
             timings = sorted(warm["warm_s"])
             entry = results[name][variant]
-            entry["cold_ms"] = statistics.median(cold[(name, variant)])
+            entry["cold_ms"] = _median(cold[(name, variant)])
             entry["cold_best_ms"] = min(cold[(name, variant)])
-            entry["cold_cpu_ms"] = statistics.median(cold[(name, variant, "cpu")])
-            entry["warm_p50_cpu_us"] = statistics.median(warm["warm_cpu_s"]) * 1e6
+            entry["cold_cpu_ms"] = _median(cold[(name, variant, "cpu")])
+            entry["import_ms"] = _median(cold[(name, variant, "import")])
             entry["cold_runs_ms"] = cold[(name, variant)]
-            entry["import_ms"] = statistics.median(cold[(name, variant, "import")])
             entry["warm_p50_us"] = timings[len(timings) // 2] * 1e6
             entry["warm_p99_us"] = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1e6
-            entry["stream_records_per_s"] = STREAM_RECORDS / statistics.median(stream["batch_s"])
-            entry["stream_array_records_per_s"] = STREAM_RECORDS / statistics.median(arrays["batch_s"])
-            entry["stream_cpu_records_per_s"] = STREAM_RECORDS / statistics.median(stream["batch_cpu_s"])
-            entry["stream_array_cpu_records_per_s"] = STREAM_RECORDS / statistics.median(arrays["batch_cpu_s"])
+            entry["warm_p50_cpu_us"] = _median(warm["warm_cpu_s"]) * 1e6
+            entry["stream_records_per_s"] = sizes.stream_records / _median(stream["batch_s"])
+            entry["stream_array_records_per_s"] = sizes.stream_records / _median(arrays["batch_s"])
+            entry["stream_cpu_records_per_s"] = sizes.stream_records / _median(stream["batch_cpu_s"])
+            entry["stream_array_cpu_records_per_s"] = sizes.stream_records / _median(arrays["batch_cpu_s"])
             entry["http_peak_rss_mb"] = warm["peak_rss_kb"] / 1024
             entry["stream_peak_rss_mb"] = stream["peak_rss_kb"] / 1024
-    return results
+        runs = phases[(name, "slipway")]
+        results[name]["slipway"]["cold_split_ms"] = {
+            "imports": results[name]["slipway"]["import_ms"],
+            **{k: _median([r.get(k, 0.0) for r in runs]) for k in ("client", "pointer", "artifact", "unpack", "session")}}
+        split = results[name]["slipway"]["cold_split_ms"]
+        split["first prediction"] = results[name]["slipway"]["cold_ms"] - sum(split.values())
+        for floor in ("floor_sequential", "floor_overlap"):
+            floors[name][floor] = {"cold_ms": _median(cold[(name, floor)]),
+                                   "split_ms": {k: _median([r[k] for r in phases[(name, floor)]])
+                                                for k in phases[(name, floor)][0]}}
+        manifest = model.manifest()
+        for predictor, extra in (("onnx", {"onnx": str(model.onnx_file)}),
+                                 ("xgboost_ubj", {"ubj": str(model.ubj_file)} if model.ubj_file else None)):
+            if extra is None:
+                continue
+            print(f"   {bench_models.LABELS[name]} / stream floor ({predictor})", flush=True)
+            r = run_child("floor_stream", model, paths["floor"], events / "kinesis.json", env, manifest=manifest,
+                          repeats=sizes.stream_repeats, results_bucket=RESULTS_BUCKET, **extra)
+            floors[name][f"stream_{predictor}"] = {
+                "records_per_s": sizes.stream_records / _median(r["batch_s"]),
+                "cpu_records_per_s": sizes.stream_records / _median(r["batch_cpu_s"])}
+        best = max((v for k, v in floors[name].items() if k.startswith("stream_")), key=lambda v: v["records_per_s"])
+        floors[name]["stream_best"] = best
+    return {"results": results, "floors": floors}
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serving")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no bundles: proves it runs")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
     started = time.time()
     cpu = pin_one_cpu()
     print(f"   pinned to CPU {cpu}", flush=True)
-    models = bench_models.ensure(WORK / "models")
-    sizes = bundles()
-    results = measure(models, {v: sizes[v]["path"] for v in VARIANTS})
+    sizes = SMOKE if args.smoke else FULL
+    models = bench_models.ensure(WORK / ("smoke-models" if args.smoke else "models"), smoke=args.smoke)
+    if args.smoke:
+        paths, bundle_sizes = smoke_paths(), None
+    else:
+        bundle_sizes = bundles()
+        boto3_dir = lambda_boto3()
+        paths = {v: f"{bundle_sizes[v]['path']}{os.pathsep}{RUNTIME}{os.pathsep}{boto3_dir}" for v in VARIANTS}
+        # the floors: xgboost (UBJ predictor) from the naive bundle, whose numpy it needs whole (the Slipway
+        # bundle trims numpy.f2py, which scipy imports), then ONNX Runtime and orjson from the Slipway bundle
+        paths["floor"] = f"{bundle_sizes['naive']['path']}{os.pathsep}{bundle_sizes['slipway']['path']}{os.pathsep}{boto3_dir}"
+        paths["slipway"] = f"{bundle_sizes['slipway']['path']}{os.pathsep}{boto3_dir}"
+    with s3server.s3_server(s3server.other_cpus(cpu)) as endpoint:
+        publish(endpoint, models)
+        env = {**s3server.CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
+        measured = measure(models, paths, env, sizes)
     meta = {"cpu": cpu, "cpus_online": os.cpu_count(), "load_average": os.getloadavg(), "python": sys.version.split()[0],
-            "boto3_import_and_client_ms": boto3_cost(), "cold_runs": COLD_RUNS, "warm_requests": WARM_REQUESTS,
-            "stream_records": STREAM_RECORDS, "stream_repeats": STREAM_REPEATS,
+            "smoke": args.smoke, "sizes": sizes.__dict__, "lambda_boto3": LAMBDA_BOTO3,
             "models": {name: m.info() for name, m in models.items()}, "seconds": round(time.time() - started)}
-    write_report(RESULTS, results, sizes, meta)
-    print(f"   wrote {RESULTS / 'serving.md'} and serving.png in {meta['seconds']} s", flush=True)
+    write_report(args.results, measured, bundle_sizes, meta)
+    print(f"   wrote {args.results / 'serving.md'} in {meta['seconds']} s", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

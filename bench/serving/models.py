@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 N_ROWS, N_FEATURES = 20_000, 30
+XGB_TREES, XGB_DEPTH, RF_TREES = 200, 6, 100
+SMOKE = {"rows": 600, "xgb_trees": 5, "xgb_depth": 3, "rf_trees": 3}  # --smoke: seconds, not minutes
 FEATURES = [f"f{i:02d}" for i in range(N_FEATURES)]
 MODELS = ("xgboost", "logistic_regression", "random_forest")
 LABELS = {"xgboost": "XGBoost 200x d6", "logistic_regression": "LR pipeline", "random_forest": "RF 100 trees"}
@@ -41,24 +43,37 @@ class BenchModel:
     def joblib_file(self) -> Path:
         return self.directory / "model.joblib"
 
+    @property
+    def ubj_file(self) -> Path | None:
+        """XGBoost's own format (data, not code), for the stream floor's native predictor."""
+        path = self.directory / "model.ubj"
+        return path if path.is_file() else None
+
+    @property
+    def onnx_file(self) -> Path:
+        return self.directory / "model.onnx"
+
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.directory / "manifest.json").read_text())
+
     def info(self) -> dict[str, Any]:
         return json.loads((self.directory / "info.json").read_text())
 
 
-def data() -> tuple[np.ndarray, np.ndarray]:
+def data(rows: int = N_ROWS) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import make_classification
 
-    X, y = make_classification(n_samples=N_ROWS, n_features=N_FEATURES, n_informative=15, random_state=0)
+    X, y = make_classification(n_samples=rows, n_features=N_FEATURES, n_informative=15, random_state=0)
     return X.astype(np.float32), y
 
 
-def _fit(name: str, X: np.ndarray, y: np.ndarray) -> tuple[Any, bytes]:
+def _fit(name: str, X: np.ndarray, y: np.ndarray, sizes: dict[str, int]) -> tuple[Any, bytes]:
     if name == "xgboost":
         import onnxmltools
         import xgboost
         from onnxmltools.convert.common.data_types import FloatTensorType
 
-        model = xgboost.XGBClassifier(n_estimators=200, max_depth=6, n_jobs=1, random_state=0).fit(X, y)
+        model = xgboost.XGBClassifier(n_estimators=sizes["xgb_trees"], max_depth=sizes["xgb_depth"], n_jobs=1, random_state=0).fit(X, y)
         onnx = onnxmltools.convert_xgboost(model, initial_types=[("features", FloatTensorType([None, N_FEATURES]))],
                                            target_opset=15)
         return model, onnx.SerializeToString()
@@ -72,7 +87,7 @@ def _fit(name: str, X: np.ndarray, y: np.ndarray) -> tuple[Any, bytes]:
     if name == "logistic_regression":
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, y)
     else:
-        model = RandomForestClassifier(n_estimators=100, random_state=0).fit(X, y)
+        model = RandomForestClassifier(n_estimators=sizes["rf_trees"], random_state=0).fit(X, y)
     onnx = to_onnx(model, initial_types=[("features", FloatTensorType([None, N_FEATURES]))],
                    options={id(model): {"zipmap": False}}, target_opset={"": 17, "ai.onnx.ml": 3})
     return model, onnx.SerializeToString()
@@ -101,20 +116,26 @@ def _artifact(name: str, onnx: bytes, X: np.ndarray) -> tuple[bytes, dict[str, A
     return buffer.getvalue(), manifest
 
 
-def ensure(root: Path) -> dict[str, BenchModel]:
+def ensure(root: Path, *, smoke: bool = False) -> dict[str, BenchModel]:
     """Train and save the models under ``root`` unless this version of them is already there."""
     import joblib  # the naive baseline's format: allowed in bench/, never under lambdas/
 
-    models = {name: BenchModel(name, root / name) for name in MODELS}
-    if all((m.directory / "info.json").is_file() and m.info().get("version") == _VERSION for m in models.values()):
+    sizes = SMOKE if smoke else {"rows": N_ROWS, "xgb_trees": XGB_TREES, "xgb_depth": XGB_DEPTH, "rf_trees": RF_TREES}
+    version = f"{_VERSION}-{sizes}"
+    models = {name: BenchModel(name, root / name) for name in (MODELS[:1] if smoke else MODELS)}  # smoke: every path, one model
+    if all((m.directory / "info.json").is_file() and m.info().get("version") == version for m in models.values()):
         return models
-    X, y = data()
+    X, y = data(sizes["rows"])
     for name, model in models.items():
-        print(f"   training {LABELS[name]} on {N_ROWS} x {N_FEATURES}", flush=True)
-        fitted, onnx = _fit(name, X, y)
+        print(f"   training {LABELS[name]} on {sizes['rows']} x {N_FEATURES}", flush=True)
+        fitted, onnx = _fit(name, X, y, sizes)
         model.directory.mkdir(parents=True, exist_ok=True)
         archive, manifest = _artifact(name, onnx, X)
         model.archive.write_bytes(archive)
+        model.onnx_file.write_bytes(onnx)
+        (model.directory / "manifest.json").write_text(json.dumps(manifest))
+        if name == "xgboost":
+            fitted.get_booster().save_model(model.directory / "model.ubj")
         model.pointer.write_text(json.dumps({
             "schema_version": 1, "model_name": manifest["model_name"], "version": "bench-1",
             "uri": f"s3://bench-models/models/{name}/model.tar.gz", "sha256": _sha256(archive),
@@ -122,7 +143,7 @@ def ensure(root: Path) -> dict[str, BenchModel]:
         joblib.dump(fitted, model.joblib_file)
         nodes = _nodes(fitted)
         (model.directory / "info.json").write_text(json.dumps({
-            "version": _VERSION, "onnx_bytes": len(onnx), "joblib_bytes": model.joblib_file.stat().st_size,
+            "version": version, "onnx_bytes": len(onnx), "joblib_bytes": model.joblib_file.stat().st_size,
             "tree_nodes": nodes}))
     return models
 

@@ -14,9 +14,7 @@ TARGETS: list[tuple[str, str | None, str, float]] = [
     ("cold_ms", "xgboost", "ratio", 1.7), ("cold_ms", "logistic_regression", "ratio", 4.0),
     ("cold_ms", "random_forest", "ratio", 4.0), ("cold_ms", None, "max", 300.0),
     ("warm_p50_us", "xgboost", "ratio", 2.5), ("warm_p50_us", "random_forest", "ratio", 100.0),
-    ("stream_records_per_s", "xgboost", "min", 150_000), ("stream_records_per_s", "logistic_regression", "min", 250_000),
-    ("stream_array_records_per_s", "xgboost", "min", 150_000),
-    ("stream_array_records_per_s", "logistic_regression", "min", 250_000),
+    ("stream_records_per_s", "xgboost", "ratio", 2.0), ("stream_records_per_s", "logistic_regression", "ratio", 2.0),
     ("http_peak_rss_mb", None, "max", 128.0), ("stream_peak_rss_mb", None, "max", 128.0),
 ]
 METRICS = [("cold_ms", "cold start, fresh process to first response (ms)", "{:.0f}"),
@@ -52,19 +50,29 @@ def _verdicts(metric: str, model: str, naive: float, slipway: float) -> list[str
     return out
 
 
-def write_report(directory: Path, results: dict[str, Any], sizes: dict[str, Any], meta: dict[str, Any]) -> None:
+def _verdict(ok: bool, miss: str) -> str:
+    return "met" if ok else f"missed ({miss})"
+
+
+def write_report(directory: Path, measured: dict[str, Any], sizes: dict[str, Any] | None, meta: dict[str, Any]) -> None:
+    from bench.meta import header
+
+    results, floors = measured["results"], measured["floors"]
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "serving.json").write_text(json.dumps({"results": results, "bundles": sizes, "meta": meta}, indent=2))
-    lines = ["# Serving benchmark", "",
-             "`make bench` (or `python -m bench.serving`). Slipway's functions against a naive baseline (FastAPI + "
-             "Mangum + the scikit-learn/XGBoost estimator loaded with joblib, pydantic, stdlib json) measured in "
-             f"the same run, each from its own Lambda bundle in fresh `python -S` processes pinned to CPU "
-             f"{meta['cpu']} of {meta['cpus_online']} (load average at the end: "
-             f"{', '.join(f'{x:.2f}' for x in meta['load_average'])}). Python {meta['python']}; medians of "
-             f"{meta['cold_runs']} cold starts, {meta['warm_requests']} warm requests, {meta['stream_repeats']} "
-             f"stream batches. Ratios are naive ÷ Slipway (Slipway ÷ naive for throughput). Targets are judged "
-             "on wall-clock medians; the rows marked … repeat a measure as best-of-runs or as CPU time, which "
-             "leaves out time spent waiting for a CPU shared with other work. See docs/serving.md.", "",
+    (directory / "serving.json").write_text(json.dumps({**measured, "bundles": sizes, "meta": meta}, indent=2))
+    command = "python -m bench.serving" + (" --smoke" if meta["smoke"] else "")
+    lines = ["# Serving benchmark", "", header(command), "",
+             ("**Smoke run: tiny models and sizes; these numbers prove the benchmark runs and mean nothing.**\n"
+              if meta["smoke"] else ""),
+             "Slipway's functions against a naive baseline (FastAPI + Mangum + the scikit-learn/XGBoost estimator "
+             "loaded with joblib from its bundle, pydantic, stdlib json, a boto3 client at import) and against "
+             "floors, all measured in the same run, each in fresh `python -S` processes pinned to CPU "
+             f"{meta['cpu']}, beside boto3 at the Lambda python3.12 runtime's version ({meta['lambda_boto3']}). "
+             "S3 is the embedded emulator's over HTTP, in its own process on another CPU: Slipway's cold start "
+             "includes importing boto3, creating the client and GETting the pointer and the artifact. Medians of "
+             f"{meta['sizes']['cold_runs']} cold starts, {meta['sizes']['warm_requests']} warm requests, "
+             f"{meta['sizes']['stream_repeats']} stream batches of {meta['sizes']['stream_records']:,} records. "
+             "Ratios are naive ÷ Slipway (Slipway ÷ naive for throughput). See docs/serving.md.", "",
              "| model | metric | naive | Slipway | ratio | target |", "|---|---|---:|---:|---:|---|"]
     for model, variants in results.items():
         for metric, label, fmt in METRICS:
@@ -72,23 +80,66 @@ def write_report(directory: Path, results: dict[str, Any], sizes: dict[str, Any]
             verdict = "; ".join(_verdicts(metric, model, naive, slipway)) or "—"
             lines.append(f"| {LABELS[model]} | {label} | {fmt.format(naive)} | {fmt.format(slipway)} | "
                          f"{_ratio(metric, naive, slipway):.2f}× | {verdict} |")
-    lines += ["", "| bundle | unzipped (MB) | zipped (MB) | target |", "|---|---:|---:|---|"]
-    for variant in ("naive", "slipway"):
-        unzipped, zipped = sizes[variant]["unzipped_bytes"] / MB, sizes[variant]["zipped_bytes"] / MB
-        verdict = "—" if variant == "naive" else (
-            f"≤ 150 unzipped: {'met' if unzipped <= 150 else 'missed'}; ≤ 45 zipped: {'met' if zipped <= 45 else 'missed'}")
-        lines.append(f"| {variant} | {unzipped:.1f} | {zipped:.1f} | {verdict} |")
+    lines += ["", "## Stream scoring against its floor (rows as objects)", "",
+              "Floor: per record base64 + orjson, rows to float32 by itemgetter, one prediction with the fastest "
+              "safe predictor (ONNX Runtime; for XGBoost also its own UBJ model through the native booster), "
+              "NDJSON from one orjson call, and the same single PUT to the same S3 the handler makes. Wall-clock "
+              "figures decide the verdict; the CPU-time column leaves out waiting for a CPU that other work shares.", "",
+              "| model | floor, ONNX (rec/s) | floor, XGBoost UBJ (rec/s) | Slipway (rec/s) | % of best floor | "
+              "× naive | target ≥ 80 % and ≥ 2× | … in CPU time: % of floor, × naive |",
+              "|---|---:|---:|---:|---:|---:|---|---|"]
+    for model, variants in results.items():
+        slipway, naive = variants["slipway"]["stream_records_per_s"], variants["naive"]["stream_records_per_s"]
+        best = floors[model]["stream_best"]["records_per_s"]
+        ubj = floors[model].get("stream_xgboost_ubj")
+        share, times = slipway / best, slipway / naive
+        ubj_text = f"{ubj['records_per_s']:,.0f}" if ubj else "—"
+        target = "—" if model == "random_forest" else (
+            f"{_verdict(share >= 0.8, f'{share:.0%}')}; {_verdict(times >= 2, f'{times:.2f}×')}")
+        cpu = variants["slipway"]["stream_cpu_records_per_s"]
+        cpu_share = cpu / floors[model]["stream_best"]["cpu_records_per_s"]
+        cpu_times = cpu / variants["naive"]["stream_cpu_records_per_s"]
+        lines.append(f"| {LABELS[model]} | {floors[model]['stream_onnx']['records_per_s']:,.0f} | "
+                     f"{ubj_text} | {slipway:,.0f} | {share:.0%} | "
+                     f"{times:.2f}× | {target} | {cpu_share:.0%}, {cpu_times:.2f}× |")
+    lines += ["", "## Cold start, split (Slipway, medians, ms)", "",
+              "imports: process start to the handler module imported; client: boto3's import and the S3 client; "
+              "pointer, artifact: the GETs (artifact hashed as it streams); unpack: member and file checks; "
+              "session: the ONNX Runtime session; first prediction: the rest of the first request. Floors: the "
+              "same steps with nothing else (child.py `floor_cold`), fetched after the imports (sequential) or on "
+              "a thread while the main thread imports (overlap).", ""]
+    keys = ["imports", "client", "pointer", "artifact", "unpack", "session", "first prediction"]
+    lines += ["| model | " + " | ".join(keys) + " | total |", "|---|" + "---:|" * (len(keys) + 1)]
+    for model, variants in results.items():
+        split = variants["slipway"]["cold_split_ms"]
+        lines.append(f"| {LABELS[model]} | " + " | ".join(f"{split.get(k, 0):.0f}" for k in keys)
+                     + f" | {variants['slipway']['cold_ms']:.0f} |")
+    fkeys = ["imports", "client", "fetch", "waited_for_fetch", "unpack", "session", "predict"]
+    lines += ["", "| model | floor | " + " | ".join(fkeys) + " | total |", "|---|---|" + "---:|" * (len(fkeys) + 1)]
+    for model in results:
+        for floor in ("floor_sequential", "floor_overlap"):
+            entry = floors[model][floor]
+            lines.append(f"| {LABELS[model]} | {floor[6:]} | " + " | ".join(f"{entry['split_ms'][k]:.0f}" for k in fkeys)
+                         + f" | {entry['cold_ms']:.0f} |")
+    if sizes:
+        lines += ["", "| bundle | unzipped (MB) | zipped (MB) | target |", "|---|---:|---:|---|"]
+        for variant in ("naive", "slipway"):
+            unzipped, zipped = sizes[variant]["unzipped_bytes"] / MB, sizes[variant]["zipped_bytes"] / MB
+            deployable = sizes[variant]["unzipped_bytes"] <= 250 * 1024 * 1024  # Lambda's limit, in MiB
+            verdict = (f"deployable (≤ 250 MiB unzipped, Lambda's limit): {'yes' if deployable else 'no'}"
+                       if variant == "naive" else
+                       f"≤ 150 unzipped: {'met' if unzipped <= 150 else 'missed'}; ≤ 45 zipped: "
+                       f"{'met' if zipped <= 45 else 'missed'}")
+            lines.append(f"| {variant} | {unzipped:.1f} | {zipped:.1f} | {verdict} |")
+        lines += ["", "Naive bundle: " + ", ".join(sizes["naive"].get("packages", [])) + "."]
     nodes = {name: info.get("tree_nodes") for name, info in meta["models"].items()}
     lines += ["", "Notes:", "",
-              f"- Model sizes (ONNX bytes / tree nodes): " + ", ".join(
+              "- Model sizes (ONNX bytes / tree nodes): " + ", ".join(
                   f"{LABELS[n]} {info['onnx_bytes'] / MB:.1f} MB / {nodes[n] or '—'}" for n, info in meta["models"].items()) + ".",
-              f"- Importing boto3 and creating an S3 client costs {meta['boto3_import_and_client_ms']:.0f} ms in a fresh "
-              "process. Slipway reads its model from S3, so in Lambda its cold start adds this (boto3 is in the "
-              "runtime); here S3 is a local stand-in for both sides, and the naive function bakes its model into "
-              "the bundle, as such functions usually do.",
               f"- Whole run: {meta['seconds']} s."]
     (directory / "serving.md").write_text("\n".join(lines) + "\n")
-    _chart(directory / "serving.png", results, sizes)
+    if sizes:
+        _chart(directory / "serving.png", results, sizes)
 
 
 def _chart(path: Path, results: dict[str, Any], sizes: dict[str, Any]) -> None:

@@ -3,7 +3,9 @@ problem, 5 seeds each: how many trials each needs to come within 1 % of the best
 search found. Also XGBoost's GPU speed-up over the same machine's CPU, where a GPU exists.
 Writes bench/results/tuning.md, tuning.json and tuning.png.
 
-Options: --trials N (default 60), --seeds N (default 5), --skip-gpu.
+Options: --trials N (default 60), --seeds N (default 5), --skip-gpu, --results DIR, --smoke (3 trials,
+1 seed, no GPU: proves it runs). The GPU figure needs the CUDA build of XGBoost, which the project's
+environment never has (it pins xgboost-cpu): bench/tuning/gpu.sh makes its own environment.
 """
 from __future__ import annotations
 
@@ -32,7 +34,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--skip-gpu", action="store_true")
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.trials, args.seeds, args.skip_gpu = 3, 1, True
     started = time.monotonic()
     spec = problem.load_spec()
     runs: dict[str, list[list[float]]] = {name: [] for name in STRATEGIES}
@@ -57,7 +63,7 @@ def main(argv: list[str]) -> int:
                "seconds": time.monotonic() - started, "trials": args.trials,
                "seeds": args.seeds, "best": best, "target": target, "strategies": strategies,
                "startup": problem.startup_trials(spec, args.trials)}
-    path = report.write(RESULTS, summary, measured, runs)
+    path = report.write(args.results, summary, measured, runs)
     print(path.read_text())
     return 0
 

@@ -53,12 +53,13 @@ def _cell(value: int | None, budget: int) -> str:
 
 
 def markdown(summary: dict[str, Any], gpu: GpuResult) -> str:
+    from bench.meta import header
+
     budget, seeds = summary["trials"], summary["seeds"]
     lines = [
         "# Tuning: Bayesian vs Random search",
         "",
-        f"Command: `{summary['command']}` ({summary['seconds']:.0f} s on this machine, "
-        f"{summary['date']}).",
+        f"{header(summary['command'])} Took {summary['seconds']:.0f} s.",
         "",
         "Problem: XGBoost on a fixed synthetic table (2,000 rows x 20 features, 5 % label "
         "noise, seeded split 80/20), objective validation logloss, over the search space of "

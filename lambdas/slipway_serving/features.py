@@ -222,7 +222,3 @@ def cell_problem(categories: dict[tuple[str, Any], float] | None, allow_missing:
     if not math.isfinite(number) or abs(number) > _F32_MAX:
         return f"must be a finite number within float32 range, got {cell!r}"
     return None
-
-
-def rows_to_matrix(rows: Sequence[Any], manifest: Manifest) -> Conversion:
-    return RowEncoder(manifest).convert(rows)

@@ -46,6 +46,10 @@ class LoadedModel:
 
 
 class ModelStore:
+    """``load_phases`` holds the last load's wall time per phase in ms (client: the first S3 client,
+    boto3's import included; pointer; artifact: download and hash; unpack: file checks; session),
+    logged with the load: it is what a cold start spends before its first prediction."""
+
     def __init__(self, *, bucket: str, pointer_key: str, cache_dir: str | Path,
                  s3: Callable[[], Any], limits: Limits = Limits(),
                  refresh_interval_s: float | None = None,
@@ -58,6 +62,8 @@ class ModelStore:
         self._refused: tuple[str, ArtifactError] | None = None  # (sha256, why): not fetched again
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._client_timed = False
+        self.load_phases: dict[str, float] = {}
 
     @classmethod
     def from_config(cls, config: ServingConfig, s3: Callable[[], Any]) -> ModelStore:
@@ -87,7 +93,10 @@ class ModelStore:
         """Re-read the pointer; load its artifact unless it is already loaded."""
         with self._lock:
             self._checked_at = self._clock()
+            phases = self.load_phases = {}
+            started = time.perf_counter()
             pointer = parse_pointer(self._get(self._bucket, self._pointer_key, 64 * 1024))
+            phases["pointer"] = (time.perf_counter() - started) * 1000 - phases.get("client", 0.0)
             current = self._current
             if current is not None and current.pointer.sha256 == pointer.sha256:
                 if current.pointer != pointer:  # same archive promoted again under a new version
@@ -106,7 +115,8 @@ class ModelStore:
                 raise
             self._current = loaded
             self._prune(keep=pointer.sha256)
-            log.info("serving model %s version %s", loaded.manifest.model_name, loaded.version)
+            log.info("serving model %s version %s", loaded.manifest.model_name, loaded.version,
+                     extra={"load_ms": {k: round(v, 1) for k, v in phases.items()}})
             return loaded
 
     # TTL hook: with refresh_interval_s set, current() re-reads the pointer when it is due.
@@ -115,15 +125,21 @@ class ModelStore:
         return interval is not None and self._clock() - self._checked_at >= interval
 
     def _load(self, pointer: Pointer) -> LoadedModel:
+        phases, started = self.load_phases, time.perf_counter()
         archive = self._download(pointer)
         workdir = Path(tempfile.mkdtemp(prefix=f".unpack-{pointer.sha256[:12]}-", dir=self._cache_dir))
         try:
+            downloaded = time.perf_counter()
+            phases["artifact"] = (downloaded - started) * 1000
             unpacked = unpack(archive, workdir, max_members=self._limits.max_members,
                               max_member_bytes=self._limits.max_member_bytes)
             if unpacked.manifest.model_name != pointer.model_name:
                 raise ArtifactError(f"pointer names model {pointer.model_name!r}, the manifest "
                                     f"{unpacked.manifest.model_name!r}")
+            checked = time.perf_counter()
+            phases["unpack"] = (checked - downloaded) * 1000
             predictor = Predictor(unpacked.manifest, unpacked.serving_path)
+            phases["session"] = (time.perf_counter() - checked) * 1000
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         return LoadedModel(pointer=pointer, predictor=predictor)
@@ -145,7 +161,7 @@ class ModelStore:
                 target.unlink(missing_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".download-", dir=self._cache_dir)
         try:
-            body = self._s3().get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"]
+            body = self._s3_client().get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"]
             digest, total = hashlib.sha256(), 0
             with os.fdopen(fd, "wb") as sink:
                 for chunk in iter(lambda: body.read(_CHUNK), b""):
@@ -168,9 +184,17 @@ class ModelStore:
                 os.unlink(temp)
         return target
 
+    def _s3_client(self) -> Any:
+        if self._client_timed:
+            return self._s3()
+        started = time.perf_counter()  # the first use pays boto3's import and the client's creation
+        client = self._s3()
+        self.load_phases["client"], self._client_timed = (time.perf_counter() - started) * 1000, True
+        return client
+
     def _get(self, bucket: str, key: str, limit: int) -> bytes:
         try:
-            body = self._s3().get_object(Bucket=bucket, Key=key)["Body"].read(limit + 1)
+            body = self._s3_client().get_object(Bucket=bucket, Key=key)["Body"].read(limit + 1)
         except Exception as exc:  # botocore errors: transient or not, the model is unavailable
             raise ModelUnavailable(f"could not read s3://{bucket}/{key}: {exc}") from exc
         if len(body) > limit:

@@ -22,10 +22,14 @@ class Outputs:
     n: int
     arrays: Mapping[str, np.ndarray]
 
+    def rows(self, start: int, stop: int) -> "Outputs":
+        """The predictions of rows [start, stop), as views of the same arrays."""
+        stop = min(stop, self.n)
+        return Outputs(max(0, stop - start), {role: array[start:stop] for role, array in self.arrays.items()})
+
 
 class TaskHead:
     task = ""
-    fields: tuple[str, ...] = ()  # prediction fields, in response order
     required: tuple[str, ...] = ()  # output roles the graph must have
     optional: tuple[str, ...] = ()
 
@@ -70,7 +74,7 @@ def _wide(head: TaskHead, outputs: Outputs, prefix: str, role: str) -> list[str]
 
 
 class Classification(TaskHead):
-    task, fields, required = "classification", ("label", "probabilities"), ("label", "probabilities")
+    task, required = "classification", ("label", "probabilities")
 
     def __init__(self, manifest: Manifest) -> None:
         super().__init__(manifest)
@@ -103,7 +107,7 @@ class Classification(TaskHead):
 
 
 class Regression(TaskHead):
-    task, fields, required = "regression", ("value",), ("value",)
+    task, required = "regression", ("value",)
 
     def records(self, outputs: Outputs) -> list[dict[str, Any]]:
         return [{"value": v} for v in outputs.arrays["value"].tolist()]
@@ -113,7 +117,7 @@ class Regression(TaskHead):
 
 
 class Clustering(TaskHead):
-    task, fields, required, optional = "clustering", ("cluster", "distances"), ("label",), ("distances",)
+    task, required, optional = "clustering", ("label",), ("distances",)
 
     def records(self, outputs: Outputs) -> list[dict[str, Any]]:
         clusters = outputs.arrays["label"].tolist()
@@ -130,7 +134,7 @@ class Clustering(TaskHead):
 
 
 class DimensionalityReduction(TaskHead):
-    task, fields, required = "dimensionality_reduction", ("components",), ("components",)
+    task, required = "dimensionality_reduction", ("components",)
 
     def records(self, outputs: Outputs) -> list[dict[str, Any]]:
         return [{"components": row} for row in outputs.arrays["components"].tolist()]
@@ -140,7 +144,7 @@ class DimensionalityReduction(TaskHead):
 
 
 class AnomalyDetection(TaskHead):
-    task, fields, required = "anomaly_detection", ("anomaly", "score"), ("label", "score")
+    task, required = "anomaly_detection", ("label", "score")
 
     def check(self, raw: Mapping[str, np.ndarray], n: int) -> Outputs:
         outputs = super().check(raw, n)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slipway_serving.features import rows_to_matrix
+from slipway_serving.features import RowEncoder
 from slipway_serving.manifest import parse_manifest
 
 from .artifacts import BuiltModel
@@ -18,8 +18,8 @@ def test_objects_and_arrays_give_the_same_float32_matrix(manifest, binary_model:
     objects = binary_model.rows(3)
     arrays = [list(row.values()) for row in reversed(objects)]
 
-    by_name = rows_to_matrix(objects, manifest)
-    by_order = rows_to_matrix(arrays, manifest)
+    by_name = RowEncoder(manifest).convert(objects)
+    by_order = RowEncoder(manifest).convert(arrays)
 
     assert by_name.errors == [] and by_name.valid == [0, 1, 2]
     assert by_name.matrix.dtype == np.float32 and by_name.matrix.shape == (3, 30)
@@ -28,7 +28,7 @@ def test_objects_and_arrays_give_the_same_float32_matrix(manifest, binary_model:
 
 
 def test_integers_are_numbers(manifest) -> None:
-    assert rows_to_matrix([[1] * 30], manifest).errors == []
+    assert RowEncoder(manifest).convert([[1] * 30]).errors == []
 
 
 @pytest.mark.parametrize(("value", "says"), [
@@ -44,7 +44,7 @@ def test_a_wrong_value_names_row_and_feature(manifest, binary_model: BuiltModel,
     rows = binary_model.rows(4)
     rows[2]["mean radius"] = value
 
-    conversion = rows_to_matrix(rows, manifest)
+    conversion = RowEncoder(manifest).convert(rows)
 
     assert conversion.valid == [0, 1, 3] and conversion.matrix.shape == (3, 30)
     [error] = conversion.errors
@@ -59,7 +59,7 @@ def test_missing_unknown_and_misshapen_rows_are_each_reported(manifest, binary_m
     rows[2] = list(rows[2].values())[:29]
     rows[3] = "not a row"
 
-    conversion = rows_to_matrix(rows, manifest)
+    conversion = RowEncoder(manifest).convert(rows)
 
     assert conversion.valid == [4]
     assert [(e.row, e.field, e.message) for e in conversion.errors] == [
@@ -80,7 +80,7 @@ def test_category_features_are_encoded_as_their_index() -> None:
         "classes": [0, 1], "files": {"model.onnx": {"sha256": "0" * 64, "bytes": 1, "format": "onnx"}},
         "serving": {"format": "onnx", "file": "model.onnx", "input": "features", "outputs": {}}}))
 
-    conversion = rows_to_matrix([{"x": 1, "colour": "green"}, [2.5, "red"], {"x": 0, "colour": "blue"}], manifest)
+    conversion = RowEncoder(manifest).convert([{"x": 1, "colour": "green"}, [2.5, "red"], {"x": 0, "colour": "blue"}])
 
     np.testing.assert_array_equal(conversion.matrix, np.array([[1, 1], [2.5, 0]], dtype=np.float32))
     assert conversion.errors[0].message == "row 2: feature 'colour' must be one of the model's categories, got 'blue'"
@@ -107,7 +107,7 @@ def test_null_is_nan_only_where_missing_values_are_allowed() -> None:
             [2, 3.5, "green", "1"],
             {"x": None, "w": 1, "colour": "red", "flag": 1}]
 
-    conversion = rows_to_matrix(rows, manifest)
+    conversion = RowEncoder(manifest).convert(rows)
 
     expected = np.array([[1, np.nan, np.nan, 0], [2, 3.5, 1, 2]], dtype=np.float32)
     np.testing.assert_array_equal(conversion.matrix, expected)
@@ -118,7 +118,7 @@ def test_null_is_nan_only_where_missing_values_are_allowed() -> None:
 
 @pytest.mark.parametrize(("flag", "code"), [(True, 0), (1, 1), (1.0, 1), ("1", 2)])
 def test_booleans_numbers_and_strings_are_distinct_categories(flag: object, code: int) -> None:
-    conversion = rows_to_matrix([{"x": 0, "w": 0, "colour": "red", "flag": flag}], _manifest(MIXED))
+    conversion = RowEncoder(_manifest(MIXED)).convert([{"x": 0, "w": 0, "colour": "red", "flag": flag}])
 
     assert conversion.errors == [] and conversion.matrix[0, 3] == code
 
@@ -133,7 +133,7 @@ def test_booleans_numbers_and_strings_are_distinct_categories(flag: object, code
     ({"x": 0, "w": "1", "colour": "red", "flag": 1}, "row 0: feature 'w' must be a number, got string"),
 ])
 def test_bad_cells_of_mixed_features_are_named(row: dict, message: str) -> None:
-    conversion = rows_to_matrix([row], _manifest(MIXED))
+    conversion = RowEncoder(_manifest(MIXED)).convert([row])
 
     assert conversion.valid == [] and [e.message for e in conversion.errors] == [message]
 
@@ -144,7 +144,7 @@ def test_a_large_batch_keeps_input_order_with_errors_interleaved(manifest, binar
         rows[i] = dict(rows[i], **{"worst area": "x"})
     rows[1999] = list(rows[1999].values())
 
-    conversion = rows_to_matrix(rows, manifest)
+    conversion = RowEncoder(manifest).convert(rows)
 
     bad = set(range(0, 2000, 97))
     assert conversion.valid == [i for i in range(2000) if i not in bad]

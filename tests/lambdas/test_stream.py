@@ -10,7 +10,7 @@ import pytest
 from slipway_serving.manifest import parse_manifest
 from slipway_serving.predictor import Predictor
 from slipway_serving.store import LoadedModel
-from slipway_serving.stream import records_from_event, score_batch
+from slipway_serving.stream import ndjson, records_from_event, score_batch
 from tests.events import kinesis_event, load_event
 
 from .artifacts import BuiltModel
@@ -52,8 +52,8 @@ def test_a_batch_is_scored_in_one_call_and_poison_records_become_rejects(
                            {"features": list(rows[1].values())}, {"id": "d", "features": bad_row},
                            {"id": 5, "features": rows[3]}, {"id": "f", "features": rows[3]}])
     calls: list[int] = []
-    predict = loaded.predictor.predict
-    monkeypatch.setattr(loaded.predictor, "predict", lambda m: calls.append(len(m)) or predict(m))
+    run = loaded.predictor.run
+    monkeypatch.setattr(loaded.predictor, "run", lambda m: calls.append(len(m)) or run(m))
 
     outcome = score_batch(records_from_event(event), loaded, results_prefix="results/", rejects_prefix="rejects/",
                           chunk=chunk)
@@ -139,3 +139,44 @@ def test_an_empty_batch_scores_nothing(loaded: LoadedModel) -> None:
     outcome = score_batch([], loaded, results_prefix="r/", rejects_prefix="x/")
 
     assert (outcome.objects, outcome.scored, outcome.rejected) == ((), 0, 0)
+
+
+TRICKY_IDS = ['},{"id":"x"}', 'a\nb', '"', "\\", "\u2028", '{"id":1}', "]", ""]
+
+
+def test_ndjson_writes_one_line_per_item_whatever_the_ids_hold() -> None:
+    """Given items whose ids spell the boundary between items, quotes, newlines and brackets,
+    when they are written with one orjson call, then each line is that item's own JSON."""
+    items = [{"id": i, "shard_id": "s", "label": 1, "probabilities": {"id": 0.5, "1": 0.5}} for i in TRICKY_IDS]
+
+    body = ndjson(items)
+
+    assert body == b"".join(orjson.dumps(item) + b"\n" for item in items)
+    assert [orjson.loads(line) for line in body.splitlines()] == items
+
+
+def test_ndjson_falls_back_when_items_do_not_share_their_first_key() -> None:
+    """Given items whose first keys differ (no common boundary), when written, then every line is
+    still exactly its item's JSON (one call per item), and nothing is written for no items."""
+    items = [{"id": "a", "v": 1}, {"shard_id": "b"}, {"id": "c", "v": [{"id": 2}, {"id": 3}]}]
+
+    assert ndjson(items) == b"".join(orjson.dumps(item) + b"\n" for item in items)
+    assert ndjson([]) == b""
+
+
+@pytest.mark.parametrize("records", [
+    [{"id": "a"}, {"id": "b"}, {"id": "c"}],  # every record with an id: the bulk path
+    [{}, {}, {}],  # none with an id: the bulk path
+    [{"id": "a"}, {}, {"id": None}],  # mixed, and an explicit null id: one by one
+], ids=["ids", "no-ids", "mixed"])
+def test_well_formed_records_score_alike_whichever_way_they_are_decoded(
+        loaded: LoadedModel, binary_model: BuiltModel, records: list[dict]) -> None:
+    """Given well-formed records, with or without ids, when the batch is scored, then every one
+    is scored with its id and nothing is rejected, whether decoded in bulk or one by one."""
+    rows = binary_model.rows(3)
+    event = kinesis_event([{**record, "features": row} for record, row in zip(records, rows)])
+
+    outcome = score_batch(records_from_event(event), loaded, results_prefix="results/", rejects_prefix="rejects/")
+
+    assert (outcome.scored, outcome.rejected) == (3, 0)
+    assert [line["id"] for line in _lines(outcome.results[0].body)] == [r.get("id") for r in records]

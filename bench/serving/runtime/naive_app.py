@@ -1,7 +1,8 @@
 """The naive baseline: a first Lambda for a scikit-learn or XGBoost model, as tutorials write it.
 
-FastAPI + Mangum, the fitted estimator loaded with joblib when the module is imported, pydantic
-validating the body, the estimator's own ``predict_proba``, and stdlib ``json`` for the stream.
+FastAPI + Mangum, the fitted estimator loaded with joblib when the module is imported (it ships in
+the bundle), a boto3 S3 client made at import for the stream's results, pydantic validating the
+body, the estimator's own ``predict_proba``, and stdlib ``json`` for the stream.
 Bench-only: joblib never appears under lambdas/.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ import base64
 import json
 import os
 
+import boto3
 import joblib
 import numpy as np
 from fastapi import FastAPI
@@ -18,7 +20,7 @@ from pydantic import BaseModel
 
 model = joblib.load(os.environ["NAIVE_MODEL_PATH"])
 FEATURES = [f"f{i:02d}" for i in range(30)]
-S3 = None  # the results client (set by the bench to the same in-memory S3 Slipway writes to)
+S3 = boto3.client("s3")
 
 app = FastAPI()
 
