@@ -22,6 +22,7 @@ from slipway.local.functions import FunctionConfig, LocalFunction
 from slipway.local.gateway import LocalApiGateway
 from slipway.local.kinesis_poller import MappingPoller, MappingSettings
 from slipway.local.routes import routes_from_template
+from slipway.local import stepfunctions
 from slipway.local.sqs_poller import SqsMappingSettings, SqsPoller
 from slipway.synth import synthesize
 
@@ -170,6 +171,7 @@ def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_po
             for note in stack.adjustments:
                 log.info("%s: %s", stack.name, note)
         functions = _host_functions(project, deployer.clients, stacks)
+        stepfunctions.host({key: f.invoke for f in functions.values() for key in (f.config.arn, f.config.name)})
         deployment = LocalDeployment(project=project, target=aws, stacks=stacks, functions=functions,
                                      clients=deployer.clients, backend=backend)
         if start_gateway:
