@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-COMMAND_MODULES = ("slipway.commands.local", "slipway.commands.jobs")
+COMMAND_MODULES = ("slipway.commands.local", "slipway.commands.jobs", "slipway.commands.pipeline", "slipway.commands.models")
 
 
 def build_parser() -> argparse.ArgumentParser:
