@@ -64,7 +64,7 @@ def manifest_from(archive: IO[bytes], where: str) -> dict[str, Any]:
                 if not member.isfile() or member.size > _MAX_MANIFEST_BYTES:
                     raise PromotionError(f"{where}: manifest.json is not a small regular file")
                 handle = tar.extractfile(member)
-                manifest = json.load(io.TextIOWrapper(handle, encoding="utf-8")) if handle else None
+                manifest = json.loads(handle.read()) if handle else None
                 if not isinstance(manifest, dict):
                     raise PromotionError(f"{where}: manifest.json is not a JSON object")
                 return manifest
