@@ -68,7 +68,7 @@ def _definition(spec: JobSpec, *, job_name: str, role_arn: str, output_s3_uri: s
         raise RenderError(f"{spec.path}: a region is needed to find the training image; "
                           "pass region=... or set `region:` in the spec")
     image = image_uri or training_image(spec.image_framework, spec.image_version, region,
-                                        spec.instance_type)
+                                        spec.instance_type, spec.image_tags)
     output_key, volume_key = kms_key_id or spec.output_kms_key_id, \
         kms_key_id or spec.volume_kms_key_id
     resources: dict[str, Any] = {"InstanceType": spec.instance_type,

@@ -15,6 +15,7 @@ import yaml
 from . import service
 from .errors import JobSpecError
 from .fields import Section
+from .images import DEFAULT_FRAMEWORK, DEFAULT_TAGS, DEFAULT_VERSION
 from .metrics import MetricDefinition, parse_metrics
 from .tuning_spec import TuningSpec, parse_tuning
 
@@ -33,6 +34,7 @@ class JobSpec:
     entry_point: str
     image_framework: str  # the sagemaker.image_uris framework name
     image_version: str
+    image_tags: Mapping[str, str]  # processor ("gpu"/"cpu") -> the exact, pinned tag
     region: str | None
     hyperparameters: Mapping[str, Scalar]  # static, as typed in the YAML
     metrics: tuple[MetricDefinition, ...]
@@ -70,6 +72,20 @@ def _hyperparameters(section: Section) -> dict[str, Scalar]:
             raise section.fail(key, f"must be a string or a number, got {value!r}")
         values[key] = value
     return values
+
+
+def _image_tags(image: Section) -> Mapping[str, str]:
+    if "framework" in image.data and "tags" not in image.data:
+        return MappingProxyType({})  # the SDK's own (moving) tag: `slipway cloud` only
+    tags = image.section("tags") if "tags" in image.data else None
+    if tags is None:
+        return MappingProxyType(dict(DEFAULT_TAGS))
+    tags.only("gpu", "cpu")
+    pinned = {str(k): tags.text(str(k)) for k in tags.data}
+    for processor, tag in pinned.items():
+        if processor not in tag.split("-"):
+            raise tags.fail(processor, f"{tag!r} is not a {processor} tag")
+    return MappingProxyType(pinned)
 
 
 def _instance(root: Section, algorithm: str) -> tuple[str, int, int]:
@@ -110,7 +126,7 @@ def parse(document: Any, path: Path) -> JobSpec:
                         f"with a letter or digit, got {name!r}")
     source, image, stopping = root.section("source"), root.section("image"), root.section("stopping")
     source.only("dir", "entry_point")
-    image.only("framework", "version")
+    image.only("framework", "version", "tags")
     stopping.only("max_runtime_seconds")
     hyperparameters = _hyperparameters(root.section("hyperparameters", required=True))
     algorithm = str(hyperparameters.get("algorithm", "xgboost"))
@@ -142,8 +158,9 @@ def parse(document: Any, path: Path) -> JobSpec:
     local, s3 = channels.section("local"), channels.section("s3")
     return JobSpec(
         path=path, name=name, description=root.text("description", ""), source_dir=source_dir,
-        entry_point=entry_point, image_framework=image.text("framework", "xgboost"),
-        image_version=str(image.raw("version", "3.0-5")), region=root.text("region", None),
+        entry_point=entry_point, image_framework=image.text("framework", DEFAULT_FRAMEWORK),
+        image_version=str(image.raw("version", DEFAULT_VERSION)),
+        image_tags=_image_tags(image), region=root.text("region", None),
         hyperparameters=MappingProxyType(hyperparameters), metrics=metrics,
         instance_type=instance_type, instance_count=count, volume_size_gb=volume,
         max_runtime_seconds=max_runtime, spot=spot, max_wait_seconds=max_wait,

@@ -1,6 +1,7 @@
 """Rendered requests checked against botocore's own SageMaker model: validate_parameters for
 structure, required fields and types, then a walk for what it leaves out (enum values, maximum
-lengths and values, patterns). Every problem names the field by its dotted path."""
+lengths and values, patterns), then SageMaker's server-side rules (rules.py). Every shape problem
+names the field by its dotted path; a rule's refusal carries SageMaker's code and message."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
-from . import service
+from . import rules, service
 from .errors import RequestValidationError
 
 _FIELD = re.compile(r"parameter ([A-Za-z0-9_.\[\]]+)")
@@ -74,3 +75,5 @@ def validate_request(operation: str, request: Mapping[str, Any]) -> None:
                                      report.strip()) from None
     for path, problem in problems(request, shape):
         raise RequestValidationError(operation, path, problem)
+    check = rules.check_training_job if operation == rules.TRAINING else rules.check_tuning_job
+    check(dict(request))

@@ -21,10 +21,13 @@ KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 
 
 def _expected_image(region: str) -> str:
+    """The SDK's registry for the PyTorch 2.8.0 training container, with the spec's pinned tag."""
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     from sagemaker import image_uris
 
-    return image_uris.retrieve("xgboost", region, version="3.0-5")
+    floating = image_uris.retrieve("pytorch", region, version="2.8.0", py_version="py312",
+                                   instance_type="ml.g5.xlarge", image_scope="training")
+    return floating.rsplit(":", 1)[0] + ":2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker"
 
 
 def _training(**options: Any) -> dict[str, Any]:
@@ -39,12 +42,13 @@ def _tuning(spec_path: Path = SHIPPED, **options: Any) -> dict[str, Any]:
         "channels": CHANNELS, "region": "us-east-1", **options})
 
 
-def test_a_training_request_is_script_mode_on_the_sagemaker_xgboost_image() -> None:
+def test_a_training_request_is_script_mode_on_the_pinned_pytorch_training_image() -> None:
     request = _training()
 
     algorithm = request["AlgorithmSpecification"]
-    assert algorithm["TrainingImage"] == _expected_image("us-east-1") == \
-        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
+    assert algorithm["TrainingImage"] == _expected_image("us-east-1") == (
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:"
+        "2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker")
     assert algorithm["TrainingInputMode"] == "File"
     assert {"Name": "validation:logloss", "Regex": "validation:logloss=([-+0-9.eE]+)"} \
         in algorithm["MetricDefinitions"]

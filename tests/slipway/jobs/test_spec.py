@@ -17,7 +17,9 @@ def test_the_shipped_spec_is_a_gpu_xgboost_job_with_a_bayesian_search() -> None:
     assert (spec.name, spec.algorithm, spec.instance_type) == (
         "xgboost-classifier", "xgboost", "ml.g5.xlarge")
     assert spec.source_dir == REPO / "training"
-    assert (spec.image_framework, spec.image_version) == ("xgboost", "3.0-5")
+    assert (spec.image_framework, spec.image_version) == ("pytorch", "2.8.0")
+    assert dict(spec.image_tags) == {"gpu": "2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
+                                     "cpu": "2.8.0-cpu-py312-ubuntu22.04-sagemaker"}
     assert (spec.spot, spec.max_wait_seconds, spec.max_runtime_seconds) == (True, 7200, 3600)
     tuning = spec.tuning
     assert tuning is not None
