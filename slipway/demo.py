@@ -21,7 +21,7 @@ from slipway.datasets import write_dataset
 from slipway.local.stack import LocalDeployment, deploy_local
 from slipway.promote import Pointer, promote
 from slipway.reference import native_predictions
-from slipway.training.runner import TrainingJobResult, run_training_job
+from slipway.sagemaker.runner import TrainingJobResult, run_training_job
 
 METRIC_DEFINITIONS = [
     {"Name": "validation:accuracy", "Regex": r"validation:accuracy=([-+0-9.eE]+)"},

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from slipway.training.packaging import sha256_file
+from slipway.sagemaker.packaging import sha256_file
 
 ARTIFACT = "model.tar.gz"
 POINTER_SCHEMA_VERSION = 1

@@ -42,7 +42,7 @@ def _train_model() -> Path:
     if MODEL.is_file():
         return MODEL
     from slipway.datasets import write_dataset
-    from slipway.training.runner import run_training_job
+    from slipway.sagemaker.runner import run_training_job
 
     data = write_dataset("breast_cancer", ROOT / ".slipway" / "bench" / "data")
     run_training_job("bench-model", base_dir=ROOT / ".slipway" / "bench" / "jobs", channels={"train": data.train_csv},

@@ -108,7 +108,7 @@ def _session_region() -> str | None:
 def _guarded(run: Any) -> Any:
     def call(args: argparse.Namespace) -> int:
         from slipway.jobs.errors import JobError
-        from slipway.training.errors import TrainingRunnerError
+        from slipway.sagemaker.errors import TrainingRunnerError
 
         try:
             return int(run(args))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from slipway.training.runner import TrainingJobResult, run_training_job
+from slipway.sagemaker.runner import TrainingJobResult, run_training_job
 
 from .preflight import preflight
 from .render import encode_hyperparameters

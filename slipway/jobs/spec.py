@@ -3,6 +3,7 @@ typed JobSpec. Everything that can be checked without running anything is checke
 refusal names the file and the key."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from .errors import JobSpecError
 from .fields import Section
 from .images import DEFAULT_FRAMEWORK, DEFAULT_TAGS, DEFAULT_VERSION
 from .metrics import MetricDefinition, parse_metrics
-from .tuning_spec import TuningSpec, parse_tuning
+from .tuning_spec import MAX_TUNING_RUNTIME_S, TuningSpec, parse_tuning
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,47}$")  # room for a timestamp in job names
 MAX_TRAINING_RUNTIME_S = 28 * 24 * 3600  # SageMaker's limit for one training job
@@ -54,6 +55,13 @@ class JobSpec:
     # for `slipway train|tune`, S3 URIs for `slipway cloud ...`
     local_channels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     s3_channels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def job_limit_seconds(self) -> int:
+        """The longest one training job can take, from its creation: MaxWaitTimeInSeconds with
+        spot (it includes the waits for capacity), else MaxRuntimeInSeconds."""
+        return int(self.max_wait_seconds) if self.spot and self.max_wait_seconds else \
+            self.max_runtime_seconds
 
     @property
     def algorithm(self) -> str:
@@ -114,6 +122,27 @@ def _spot(root: Section, max_runtime: int) -> tuple[bool, int | None]:
     return True, wait
 
 
+def _tuning_runtime(root: Section, tuning: TuningSpec, job_limit: int) -> TuningSpec:
+    """A tuning job runs its trials in waves of max_parallel; each trial may take its whole
+    limit (spot waits included). A MaxRuntimeInSeconds below that stops the search part-way
+    (SageMaker stops the tuning job and its running trials), so it is refused; left out, it is
+    that bound."""
+    waves = -(-tuning.total_jobs() // tuning.max_parallel)
+    needed = waves * job_limit
+    if needed > MAX_TUNING_RUNTIME_S:
+        raise root.fail("tuning.max_jobs", f"{waves} waves of {tuning.max_parallel} trials of up to "
+                        f"{job_limit} s need {needed} s; a tuning job runs {MAX_TUNING_RUNTIME_S} s "
+                        "at most: fewer jobs, more in parallel, or shorter limits")
+    if tuning.max_runtime_seconds is None:
+        return dataclasses.replace(tuning, max_runtime_seconds=max(needed, 120))
+    if tuning.max_runtime_seconds < needed:
+        raise root.fail("tuning.max_runtime_seconds", f"{tuning.max_runtime_seconds} s cannot "
+                        f"finish {tuning.total_jobs()} trials {tuning.max_parallel} at a time when "
+                        f"each may take {job_limit} s (spot wait included): at least {needed} s, "
+                        "or leave it out")
+    return tuning
+
+
 def parse(document: Any, path: Path) -> JobSpec:
     if not isinstance(document, Mapping):
         raise JobSpecError(path, "", "must be a YAML mapping")
@@ -143,6 +172,7 @@ def parse(document: Any, path: Path) -> JobSpec:
     if "tuning" in document:
         tuning, objective = parse_tuning(root.section("tuning"), metrics, hyperparameters)
         metrics += (objective,) if objective else ()
+        tuning = _tuning_runtime(root, tuning, max_wait if spot and max_wait else max_runtime)
     # Relative to the spec's folder: training/jobs/<name>.yaml -> training/
     source_dir = (path.resolve().parent / source.text("dir", "..")).resolve()
     entry_point = source.text("entry_point", "train.py")

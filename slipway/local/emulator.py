@@ -10,6 +10,7 @@ from typing import ClassVar
 from slipway.aws import AwsTarget
 from slipway.local import moto_patches, stepfunctions
 from slipway.local.faults import Fault, with_faults
+from slipway.sagemaker import service as local_sagemaker
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,14 @@ class MotoEmulator:
                                timeout=10).close()
         log.info("moto server listening on %s:%s", self.host, port)
         stepfunctions.enable(f"http://localhost:{port}")
-        return AwsTarget(
+        target = AwsTarget(
             region=self.region,
             endpoint_url=f"http://localhost:{port}",
             access_key_id="testing",
             secret_access_key="testing",
         )
+        local_sagemaker.install(target)  # SageMaker's job calls run real jobs here
+        return target
 
     def detach_stream_triggers(self) -> int:
         """Stop moto invoking mapped functions itself, through docker, as records and messages arrive.
@@ -87,6 +90,7 @@ class MotoEmulator:
 
     def stop(self) -> None:
         if self._server is not None:
+            local_sagemaker.uninstall()
             self._server.shutdown()
             self._server.server_close()
             self._server = None

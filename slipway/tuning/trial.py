@@ -15,8 +15,8 @@ import optuna
 from slipway.jobs.errors import JobError
 from slipway.jobs.local import hyperparameters
 from slipway.jobs.spec import JobSpec
-from slipway.training.errors import TrainingJobFailed
-from slipway.training.runner import run_training_job
+from slipway.sagemaker.errors import TrainingJobFailed
+from slipway.sagemaker.runner import run_training_job
 
 from . import space
 

@@ -16,7 +16,7 @@ from slipway.jobs.errors import JobError
 from slipway.jobs.local import unique_job_name
 from slipway.jobs.preflight import preflight
 from slipway.jobs.spec import JobSpec
-from slipway.training.errors import TrainingJobFailed
+from slipway.sagemaker.errors import TrainingJobFailed
 
 from . import plot, report, strategy
 from .outcome import TrialOutcome, best, outcomes

@@ -185,7 +185,7 @@ def test_a_tuning_request_carries_strategy_objective_ranges_and_limits() -> None
                                                           "MetricName": "validation:logloss"}
     assert config["ResourceLimits"] == {"MaxParallelTrainingJobs": 2,
                                         "MaxNumberOfTrainingJobs": 20,
-                                        "MaxRuntimeInSeconds": 14400}
+                                        "MaxRuntimeInSeconds": 72000}  # 10 waves x 7200 s
     assert (config["TrainingJobEarlyStoppingType"], config["RandomSeed"]) == ("Auto", 42)
     ranges = config["ParameterRanges"]
     assert ranges["IntegerParameterRanges"] == [

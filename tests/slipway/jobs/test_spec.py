@@ -181,3 +181,21 @@ def test_yaml_that_does_not_parse_or_a_missing_file_is_named(tmp_path: Path) -> 
         load_job_spec(tmp_path / "nowhere.yaml")
     assert caught.value.message == f"{tmp_path / 'nowhere.yaml'}: cannot be read: No such file " \
         "or directory"
+
+
+def test_the_tuning_runtime_covers_every_wave_of_trials_spot_waits_included(
+        shipped: dict[str, Any], write_spec: Callable[[dict[str, Any]], Path]) -> None:
+    """A tuning job's MaxRuntimeInSeconds bounds the whole search; when it runs out SageMaker
+    stops the tuning job and its running trials. Source:
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ResourceLimits.html."""
+    spec = load_job_spec(SHIPPED)
+    assert spec.tuning is not None and spec.job_limit_seconds == 7200
+    assert spec.tuning.max_runtime_seconds == 10 * 7200  # 20 trials, 2 at a time
+
+    shipped["tuning"]["max_runtime_seconds"] = 14400
+    with pytest.raises(JobSpecError) as caught:
+        load_job_spec(write_spec(shipped))
+    assert caught.value.key == "tuning.max_runtime_seconds"
+    assert caught.value.problem == ("14400 s cannot finish 20 trials 2 at a time when each may "
+                                    "take 7200 s (spot wait included): at least 72000 s, or leave "
+                                    "it out")

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from slipway.jobs import PreflightError, load_job_spec
-from slipway.training import run_training_job
+from slipway.sagemaker import run_training_job
 from slipway.tuning import ObjectiveNotFound, run_tuning
 from tests.training.datasets import breast_cancer_frame, iris_frame, write_csv
 

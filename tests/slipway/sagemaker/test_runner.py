@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from slipway.training import (InvalidTrainingRequest, TrainingJobExists, TrainingJobFailed,
+from slipway.sagemaker import (InvalidTrainingRequest, TrainingJobExists, TrainingJobFailed,
                               run_training_job)
-from slipway.training.packaging import sha256_file
+from slipway.sagemaker.packaging import sha256_file
 
 ECHO_SCRIPT = """
 import json, os, sys

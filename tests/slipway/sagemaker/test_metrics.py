@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from slipway.training import InvalidTrainingRequest, MetricCollector, compile_definitions
+from slipway.sagemaker import InvalidTrainingRequest, MetricCollector, compile_definitions
 
 ACCURACY = {"Name": "validation:accuracy", "Regex": r"validation:accuracy=([-+0-9.eE]+)"}
 LOGLOSS = {"Name": "validation:logloss", "Regex": r"validation:logloss=([-+0-9.eE]+)"}

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import xgboost
 
-from slipway.training import TrainingJobFailed, TrainingJobResult, run_training_job
+from slipway.sagemaker import TrainingJobFailed, TrainingJobResult, run_training_job
 from slipway_training import data
 from tests.training.datasets import (IRIS_CLASSES, breast_cancer_frame, iris_frame,
                                      write_csv)

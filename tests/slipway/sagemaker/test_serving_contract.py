@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slipway.training.packaging import pack_directory
+from slipway.sagemaker.packaging import pack_directory
 from slipway_serving.artifact import unpack
 from slipway_serving.predictor import Predictor
 from slipway_training import pipeline

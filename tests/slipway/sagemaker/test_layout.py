@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from slipway.training import InvalidTrainingRequest
-from slipway.training import environment, layout
+from slipway.sagemaker import InvalidTrainingRequest
+from slipway.sagemaker import environment, layout
 
 
 def _read(path: Path) -> object:

@@ -1,5 +1,6 @@
-"""Local SageMaker training: run a script-mode training job on this machine, exactly as the
-cloud would run it."""
+"""The local SageMaker: one runner of SageMaker's script-mode training contract (runner.py and the
+modules it uses), driven by `slipway train|tune` and by the SageMaker API the embedded emulator
+serves (service.py, training_job.py, tuning_job.py): real jobs on this machine, not fakes."""
 from __future__ import annotations
 
 from .errors import (InvalidTrainingRequest, TrainingJobExists, TrainingJobFailed,

@@ -23,6 +23,7 @@ DEFAULT_SOURCE_DIR = Path(__file__).resolve().parents[2] / "training"
 DEFAULT_ENTRY_POINT = "train.py"
 JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # CreateTrainingJob's pattern
 _FAILURE_TAIL_LINES = 5
+_NOT_INHERITED = frozenset({"SAGEMAKER_BASE_DIR", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"})
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,15 @@ def run_training_job(
     num_gpus: int = 0,
     checkpoint_dir: Path | None = None,
     on_start: Callable[[subprocess.Popen[str]], None] | None = None,
+    python: Path | None = None,
 ) -> TrainingJobResult:
     """Runs `python <entry_point> --k v ...` in `source_dir` against `<base_dir>/<job_name>/`.
 
     `num_gpus` is what SM_NUM_GPUS reports (the instance's GPUs); `checkpoint_dir` plays
     CheckpointConfig.S3Uri (restored into the job's checkpoints/ before the run, synced back
     after it); `on_start` receives the script's process (to signal it, as a spot interruption
-    or StopTrainingJob would).
+    or StopTrainingJob would); `python` is the interpreter that runs the script (the training
+    environment of `interpreter.training_python`; this process's own when None).
 
     Raises InvalidTrainingRequest before anything runs, TrainingJobExists when the job directory
     is taken (unless `overwrite`), and TrainingJobFailed when the script fails or runs too long.
@@ -104,7 +107,7 @@ def run_training_job(
     started = time.monotonic()
     try:
         outcome = process.run_streaming(
-            [sys.executable, entry_point, *args], cwd=source_dir, environ=environ,
+            [str(python or sys.executable), entry_point, *args], cwd=source_dir, environ=environ,
             log_path=tree.log_path, on_line=handle, max_runtime_s=max_runtime_s,
             on_start=on_start)
     finally:
@@ -131,8 +134,9 @@ def run_training_job(
 
 def _child_environ(parent: Mapping[str, str], sagemaker: Mapping[str, str]) -> dict[str, str]:
     # A caller's own SM_* settings (say, from a notebook) must not leak into the job
+    # and neither may the kit's own interpreter settings reach the training environment's Python
     inherited = {key: value for key, value in parent.items()
-                 if not key.startswith("SM_") and key != "SAGEMAKER_BASE_DIR"}
+                 if not key.startswith("SM_") and key not in _NOT_INHERITED}
     return {**inherited, **sagemaker, "PYTHONUNBUFFERED": "1"}
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 
-from slipway.training import TrainingJobFailed, TrainingJobResult, run_training_job
+from slipway.sagemaker import TrainingJobFailed, TrainingJobResult, run_training_job
 from tests.training.datasets import write_csv
 
 METRICS = [{"Name": n, "Regex": rf"{n}=([-+0-9.eE]+)"}

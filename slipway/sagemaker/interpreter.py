@@ -1,0 +1,134 @@
+"""The Python a training job runs on: the image's Python minor version with the image's own
+libraries and the job's requirements.txt, never the kit's virtualenv. A module the training
+requirements forget fails here as it fails in the container.
+
+Built once per content (Python version + the packages it installs) under
+~/.cache/slipway/training-envs/, with pip from PyPI, at environment-build time only. XGBoost is
+installed as `xgboost-cpu` (same module, no CUDA libraries); the cloud installs the CUDA build.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import TrainingRunnerError
+
+log = logging.getLogger(__name__)
+CACHE = Path(os.environ.get("SLIPWAY_CACHE", Path.home() / ".cache" / "slipway")) / "training-envs"
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+# What SageMaker's XGBoost framework image already holds before it installs requirements.txt
+# (sagemaker-xgboost-container's Dockerfile: xgboost, numpy, pandas, scikit-learn, scipy).
+_IMAGE_LIBRARIES = {"sagemaker-xgboost": ("numpy", "pandas", "scikit-learn", "scipy")}
+_XGBOOST = re.compile(r"^\s*xgboost(?=\s*($|[<>=!~;\[]))", re.IGNORECASE)
+
+
+class EnvironmentBuildFailed(TrainingRunnerError):
+    code = "InternalServerError"
+
+
+@dataclass(frozen=True)
+class TrainingPython:
+    python: Path
+    version: str  # "3.12"
+    note: str     # what was substituted, for the job log
+
+
+def image_python_version(image_uri: str) -> str:
+    """The image's Python minor (a-sm-requests' table); the kit's own minor if it has none."""
+    try:
+        from slipway.jobs.images import image_python  # type: ignore[attr-defined]
+    except ImportError:
+        return f"{sys.version_info.major}.{sys.version_info.minor}"
+    return str(image_python(image_uri))
+
+
+def image_libraries(image_uri: str) -> list[str]:
+    repository = image_uri.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    tag = image_uri.rsplit(":", 1)[-1] if ":" in image_uri.rsplit("/", 1)[-1] else ""
+    libraries = list(_IMAGE_LIBRARIES.get(repository, ()))
+    if repository == "sagemaker-xgboost":
+        # tag "3.0-5": XGBoost 3.0.x, container revision 5
+        version = tag.split("-", 1)[0]
+        libraries.append(f"xgboost-cpu~={version}.0" if re.fullmatch(r"\d+\.\d+", version)
+                         else "xgboost-cpu")
+    return libraries
+
+
+def local_requirements(lines: Sequence[str]) -> list[str]:
+    """requirements.txt as pip reads it here: `xgboost` becomes `xgboost-cpu` (same module)."""
+    kept = []
+    for line in lines:
+        text = line.split("#", 1)[0].strip()
+        if text:
+            kept.append(_XGBOOST.sub("xgboost-cpu", text))
+    return kept
+
+
+def find_python(version: str) -> tuple[Path, str]:
+    """pyenv's interpreter for `version`, else the nearest minor this machine has."""
+    available = {}
+    for candidate in sorted(PYENV_ROOT.glob("versions/3.*/bin/python3.*")):
+        match = re.fullmatch(r"python(3\.\d+)", candidate.name)
+        if match and os.access(candidate, os.X_OK):
+            available.setdefault(match.group(1), candidate)
+    own = f"{sys.version_info.major}.{sys.version_info.minor}"
+    available.setdefault(own, Path(sys.executable))
+    if version in available:
+        return available[version], ""
+    minor = int(version.split(".")[1])
+    nearest = min(available, key=lambda v: (abs(int(v.split(".")[1]) - minor), v))
+    return available[nearest], f"the image runs Python {version}, not on this machine: using {nearest}"
+
+
+def training_python(image_uri: str, requirements: Sequence[str], *,
+                    say: Callable[[str], None] = log.info) -> TrainingPython:
+    version = image_python_version(image_uri)
+    base, note = find_python(version)
+    packages = image_libraries(image_uri) + local_requirements(requirements)
+    used = re.search(r"python(3\.\d+)$", base.name)
+    used_version = used.group(1) if used else version
+    key = hashlib.sha256(json.dumps([used_version, packages]).encode()).hexdigest()[:16]
+    target = CACHE / f"py{used_version}-{key}"
+    python = target / "bin" / "python"
+    if not python.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with open(CACHE / f"{target.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # parallel trials wait for one build
+            if not python.exists():
+                say(f"building the training environment (Python {used_version}): "
+                    f"{' '.join(packages)}")
+                _build(base, target, packages)
+    notes = [n for n in (note, "xgboost installed as xgboost-cpu (the cloud has the CUDA "
+                               "build)" if any("xgboost-cpu" in p for p in packages) else "") if n]
+    return TrainingPython(python=python, version=used_version, note="; ".join(notes))
+
+
+def _build(base: Path, target: Path, packages: list[str]) -> None:
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        subprocess.run([str(base), "-m", "venv", str(staging)], check=True,
+                       capture_output=True, text=True)
+        if packages:
+            subprocess.run([str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                            "--disable-pip-version-check", *packages],
+                           check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        tail = (error.stderr or error.stdout or "").strip().splitlines()[-3:]
+        raise EnvironmentBuildFailed(
+            f"could not build the training environment ({' '.join(packages)}): "
+            + " | ".join(tail)) from None
+    # Published whole or not at all; the venv's script shebangs keep the staging path, which is
+    # why everything here runs `python -m ...`
+    staging.rename(target)

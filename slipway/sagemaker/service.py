@@ -1,0 +1,172 @@
+"""The local SageMaker: training and tuning jobs of one emulator, kept per account and region.
+
+Every call first applies what SageMaker applies on its side (slipway.jobs.rules) and answers a
+violation with SageMaker's code and message; then the job runs here for real (training_job.py,
+tuning_job.py). Not run: distributed training beyond the first host (algo-1 runs, and gets its
+ShardedByS3Key share), Pipe and FastFile input modes, and SageMaker's built-in algorithms
+(script mode only: a request needs sagemaker_program and sagemaker_submit_directory).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slipway.aws import AwsTarget, Clients
+
+from . import spot
+from .training_job import TrainingJob
+
+
+class SageMakerApiError(Exception):
+    """Answered to the caller as SageMaker's JSON error: `code` and `message`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _check(kind: str, request: dict[str, Any]) -> None:
+    try:
+        from slipway.jobs import rules  # type: ignore[attr-defined]
+    except ImportError:  # the rules table lands with a-sm-requests
+        return
+    check = rules.check_training_job if kind == "training" else rules.check_tuning_job
+    try:
+        check(request)
+    except rules.SageMakerRuleViolation as violation:
+        raise SageMakerApiError(violation.code, violation.message) from None
+
+
+def not_found() -> SageMakerApiError:
+    # What DescribeTrainingJob answers for a name it does not know
+    return SageMakerApiError("ValidationException", "Requested resource not found.")
+
+
+@dataclass
+class LocalSageMaker:
+    target: AwsTarget
+    work_root: Path
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.training: dict[tuple[str, str, str], TrainingJob] = {}
+        self.tuning: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[str, Clients] = {}
+
+    def clients(self, region: str) -> Callable[[str], Any]:
+        with self._lock:
+            if region not in self._clients:
+                self._clients[region] = Clients(AwsTarget(
+                    region=region, endpoint_url=self.target.endpoint_url,
+                    access_key_id=self.target.access_key_id,
+                    secret_access_key=self.target.secret_access_key,
+                    account_id=self.target.account_id))
+            return self._clients[region]
+
+    # -- training jobs -------------------------------------------------------------------
+    def create_training_job(self, account: str, region: str, request: dict[str, Any], *,
+                            tuning_job_arn: str | None = None, num_cpus: int | None = None,
+                            on_line: Callable[[str], None] | None = None,
+                            on_end: Callable[[TrainingJob], None] | None = None) -> TrainingJob:
+        if tuning_job_arn is None:
+            _check("training", request)
+        name = request["TrainingJobName"]
+        arn = f"arn:aws:sagemaker:{region}:{account}:training-job/{name.lower()}"
+        try:
+            rehearsal = spot.from_request(request, self.environ)
+        except re.error as error:
+            raise SageMakerApiError("ValidationException",
+                                    f"Tag {spot.TAG} is not a regular expression: {error}") from None
+        clients = self.clients(region)
+        with self._lock:
+            key = (account, region, name)
+            if key in self.training:
+                raise SageMakerApiError(
+                    "ResourceInUse", f"Training job names must be unique within an AWS account "
+                                     f"and region, and a training job with this name already "
+                                     f"exists ({arn})")
+            job = TrainingJob(request=request, arn=arn, clients=clients,
+                              work_dir=self.work_root / account / region / name,
+                              tuning_job_arn=tuning_job_arn, num_cpus=num_cpus, spot=rehearsal,
+                              on_line=on_line, on_end=on_end)
+            self.training[key] = job
+        job.start()
+        return job
+
+    def training_job(self, account: str, region: str, name: str) -> TrainingJob:
+        job = self.training.get((account, region, name))
+        if job is None:
+            raise not_found()
+        return job
+
+    def stop_training_job(self, account: str, region: str, name: str) -> None:
+        job = self.training_job(account, region, name)
+        if job.status != "InProgress":
+            raise SageMakerApiError(
+                "ValidationException",
+                f"The request was rejected because the training job is in status {job.status}.")
+        job.stop()
+
+    def list_training_jobs(self, account: str, region: str, params: dict[str, Any]
+                           ) -> dict[str, Any]:
+        jobs = [job for (a, r, _), job in list(self.training.items()) if (a, r) == (account, region)]
+        return {"TrainingJobSummaries": _page(jobs, params, TrainingJob.summary)}
+
+    def close(self) -> None:
+        for job in list(self.training.values()):
+            job.stop()
+        for job in list(self.training.values()):
+            job.wait(30)
+        shutil.rmtree(self.work_root, ignore_errors=True)
+
+
+def _page(jobs: list[Any], params: dict[str, Any], summary: Callable[[Any], dict[str, Any]]
+          ) -> list[dict[str, Any]]:
+    """List* filters and sorting SageMaker documents (name, status, creation time); one page."""
+    rows = [summary(job) for job in jobs]
+    contains = params.get("NameContains")
+    status = params.get("StatusEquals")
+    rows = [row for row in rows
+            if (not contains or contains in next(v for k, v in row.items() if k.endswith("Name")))
+            and (not status or next(v for k, v in row.items() if k.endswith("Status")
+                                    and not k.startswith("Secondary")) == status)]
+    by = params.get("SortBy", "CreationTime")
+    def order(row: dict[str, Any]) -> Any:
+        if by == "Name":
+            return next(v for k, v in row.items() if k.endswith("Name"))
+        if by == "Status":
+            return next(v for k, v in row.items() if k.endswith("Status"))
+        return row["CreationTime"]
+    rows.sort(key=order, reverse=params.get("SortOrder", "Ascending") == "Descending")
+    return rows[:int(params.get("MaxResults") or 100)]
+
+
+_current: LocalSageMaker | None = None
+
+
+def install(target: AwsTarget, *, work_root: Path | None = None) -> LocalSageMaker:
+    """Called by the emulator once its server listens: SageMaker's job calls run here."""
+    global _current
+    uninstall()
+    from . import moto_hooks
+
+    root = work_root or Path(tempfile.mkdtemp(prefix="slipway-sagemaker-"))
+    _current = LocalSageMaker(target, root)
+    moto_hooks.apply(lambda: _current)
+    return _current
+
+
+def uninstall() -> None:
+    global _current
+    if _current is not None:
+        _current.close()
+        _current = None
