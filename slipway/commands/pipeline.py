@@ -12,23 +12,39 @@ from typing import Any
 DERIVED_SPECS = Path(".slipway") / "pipeline"
 
 
-def derived_job_spec(project: Path, max_jobs: int) -> str:
-    """A copy of the app's job spec tuning with `max_jobs` trials (a fresh deployment synthesizes it)."""
+def derived_job_spec(project: Path, name: str, *, tuning: dict[str, Any] | None = None,
+                     hyperparameters: dict[str, Any] | None = None) -> str:
+    """A copy of the app's job spec with some settings changed, for a fresh deployment to synthesize.
+
+    Written under .slipway/ (the config takes a project-relative path) with its source dir re-pointed
+    at the original's, so it trains the same code. Returns the project-relative path.
+    """
     import yaml
 
     context = json.loads((project / "cdk.json").read_text()).get("context", {})
     original = project / context.get("training_job_spec", "training/jobs/xgboost-classifier.yaml")
     spec = yaml.safe_load(original.read_text())
-    if not isinstance(spec.get("tuning"), dict):
-        raise SystemExit(f"{original} has no tuning section; --max-jobs sets its max_jobs")
-    spec["tuning"]["max_jobs"] = max_jobs
-    spec["tuning"]["max_parallel"] = min(max_jobs, spec["tuning"].get("max_parallel", 1))
-    target = project / DERIVED_SPECS / f"{original.stem}-max{max_jobs}.yaml"
+    if tuning and not isinstance(spec.get("tuning"), dict):
+        raise SystemExit(f"{original} has no tuning section to change")
+    spec.get("tuning", {}).update(tuning or {})
+    spec.setdefault("hyperparameters", {}).update(hyperparameters or {})
+    target = project / DERIVED_SPECS / f"{original.stem}-{name}.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     source_dir = (original.parent / spec.get("source", {}).get("dir", ".")).resolve()
     spec.setdefault("source", {})["dir"] = os.path.relpath(source_dir, target.parent)
     target.write_text(yaml.safe_dump(spec, sort_keys=False))
     return str(target.relative_to(project))
+
+
+def max_jobs_spec(project: Path, max_jobs: int) -> str:
+    import yaml
+
+    context = json.loads((project / "cdk.json").read_text()).get("context", {})
+    spec = yaml.safe_load((project / context.get("training_job_spec", "training/jobs/xgboost-classifier.yaml"))
+                          .read_text())
+    parallel = (spec.get("tuning") or {}).get("max_parallel", 1)
+    return derived_job_spec(project, f"max{max_jobs}", tuning={"max_jobs": max_jobs,
+                                                               "max_parallel": min(max_jobs, parallel)})
 
 
 def _channels(args: argparse.Namespace) -> dict[str, Path] | str:
@@ -88,7 +104,7 @@ def _pipeline_run(args: argparse.Namespace) -> int:
             return _run_on(_running_clients(endpoint), files, timeout_s=args.timeout, verbose=args.verbose)
         from slipway.local.stack import deploy_local
 
-        context = {"training_job_spec": derived_job_spec(args.project, args.max_jobs)} if args.max_jobs else None
+        context = {"training_job_spec": max_jobs_spec(args.project, args.max_jobs)} if args.max_jobs else None
         print("no running deployment (AWS_ENDPOINT_URL unset): deploying the app to the embedded emulator", flush=True)
         with deploy_local(args.project, context=context, start_gateway=False, start_pollers=False) as deployment:
             return _run_on(deployment.clients, files, timeout_s=args.timeout, verbose=args.verbose)

@@ -90,10 +90,10 @@ def test_max_jobs_must_be_positive(capsys):
 
 
 def test_max_jobs_synthesizes_from_a_copy_of_the_job_spec_that_still_finds_the_trainer():
-    from slipway.commands.pipeline import derived_job_spec
+    from slipway.commands.pipeline import max_jobs_spec
     from slipway.jobs import load_job_spec
 
-    relative = derived_job_spec(REPO, 3)
+    relative = max_jobs_spec(REPO, 3)
 
     spec = load_job_spec(REPO / relative)
     assert (spec.tuning.max_jobs, spec.tuning.max_parallel) == (3, 2)
