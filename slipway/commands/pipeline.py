@@ -88,7 +88,9 @@ def _pipeline_run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from slipway.deployed import DeploymentNotFound
+    from slipway.local.stack import LocalStackError
     from slipway.pipeline import PipelineFailed
+    from slipway.synth import SynthError
 
     files = _channels(args)
     if isinstance(files, str):
@@ -108,7 +110,7 @@ def _pipeline_run(args: argparse.Namespace) -> int:
         print("no running deployment (AWS_ENDPOINT_URL unset): deploying the app to the embedded emulator", flush=True)
         with deploy_local(args.project, context=context, start_gateway=False, start_pollers=False) as deployment:
             return _run_on(deployment.clients, files, timeout_s=args.timeout, verbose=args.verbose)
-    except (DeploymentNotFound, PipelineFailed) as error:
+    except (DeploymentNotFound, PipelineFailed, LocalStackError, SynthError) as error:
         print(error, file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as error:
