@@ -27,7 +27,7 @@ from stacks.data_stack import CHECKPOINTS_PREFIX, removal_policy
 from stacks.lambda_code import pipeline_code
 from stacks.shared import DataExports, import_data
 from stacks.training_image import regional_image
-from stacks.training_requests import render_pipeline_jobs
+from stacks.training_requests import check_pipeline_jobs, render_pipeline_jobs
 from stacks.training_source import build_training_source
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -49,17 +49,20 @@ class TrainingStack(cdk.Stack):
         self.key = kms.Key(self, "TrainingKey", enable_key_rotation=True, pending_window=cdk.Duration.days(7),
                            description="Slipway training: job volumes, outputs and pipeline notifications",
                            removal_policy=removal_policy(config))
-        source = build_training_source(spec.source_dir, image=(spec.image_framework, spec.image_version),
+        image = regional_image(self, "TrainingImages", framework=spec.image_framework,
+                               version=spec.image_version, instance_type=config.training_instance_type,
+                               tags=spec.image_tags)
+        source = build_training_source(spec.source_dir, image_uri=image.sample_uri,
                                        with_wheels=config.bundle_dependencies)
         self.source = s3_assets.Asset(self, "TrainerSource", path=str(source.archive))
-        image = regional_image(self, "TrainingImages", framework=spec.image_framework,
-                               version=spec.image_version, instance_type=config.training_instance_type)
         self.execution_role = SageMakerExecutionRole(
             self, "SageMaker", data_bucket=refs.data_bucket, data_prefix=data_prefix,
             models_bucket=refs.models_bucket, output_prefix=output_prefix, checkpoint_prefix=checkpoint_prefix,
             source=self.source, key=self.key, image_repository_arn=image.repository_arn).role
 
-        naming = JobNaming.for_model(model)
+        naming = JobNaming.for_stack(model, self.stack_name)
+        check_pipeline_jobs(spec, instance_type=config.training_instance_type, image_uri=image.sample_uri,
+                            tuning_job_name=naming.sample("hpo"), training_job_name=naming.sample("final"))
         models_bucket_name = refs.models_bucket.bucket_name
         jobs = render_pipeline_jobs(
             spec, instance_type=config.training_instance_type, role_arn=self.execution_role.role_arn,
@@ -72,7 +75,7 @@ class TrainingStack(cdk.Stack):
                 "training_job_name": naming.training_job_name,
                 "tuning_checkpoint_uri": naming.checkpoint_uri(models_bucket_name, checkpoint_prefix, "tuning"),
                 "training_checkpoint_uri": naming.checkpoint_uri(models_bucket_name, checkpoint_prefix, "final"),
-                "hyperparameters": "States.JsonMerge($.static_hyperparameters, $.tuning.hyperparameters, false)",
+                "hyperparameters": "States.JsonMerge($.static_hyperparameters, $.best.hyperparameters, false)",
             },
         )
 
@@ -111,9 +114,9 @@ class TrainingStack(cdk.Stack):
 
         self.notifications = EncryptedTopic(self, "Notifications", description="Slipway training pipeline",
                                             email=config.alarm_email, key=self.key)
-        tuning_limit = (spec.tuning.max_runtime_seconds if spec.tuning and spec.tuning.max_runtime_seconds
-                        else 5 * 24 * 3600)
-        training_limit = spec.max_wait_seconds if spec.spot and spec.max_wait_seconds else spec.max_runtime_seconds
+        # The spec's tuning runtime covers its waves of trials, spot waits included (spec.py)
+        tuning_limit = spec.tuning.max_runtime_seconds if spec.tuning and spec.tuning.max_runtime_seconds else 0
+        training_limit = spec.job_limit_seconds
         self.pipeline = TrainingPipeline(
             self, "Pipeline", jobs=jobs, naming=naming, execution_role=self.execution_role,
             evaluate=steps["Evaluate"].alias, promote=steps["Promote"].alias, topic=self.notifications.topic,

@@ -56,10 +56,16 @@ class SageMakerExecutionRole(Construct):
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
             resources=[image_repository_arn]))
-        logs_arn = stack.format_arn(service="logs", resource="log-group", resource_name=f"{LOG_GROUP}:*",
-                                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        # SageMaker creates the log group on an account's first job, then one stream per job and host
+        # (<job>/algo-1-<epoch>). CreateLogGroup is authorized on the group's ARN without the `:*`
+        # suffix, the stream actions on `log-group:<name>:log-stream:<stream>` (covered by `:*`);
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createtrainingjob-perms
+        group_arn = stack.format_arn(service="logs", resource="log-group", resource_name=LOG_GROUP,
+                                     arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        logs_arn = f"{group_arn}:*"
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["logs:CreateLogGroup"], resources=[group_arn]))
         role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             resources=[logs_arn]))
         acknowledge(role, wildcard_resource_finding(role, logs_arn),
                     "SageMaker names one log stream per training job and host inside /aws/sagemaker/TrainingJobs; "

@@ -3,11 +3,20 @@ serving model -> promote the pointer only if the candidate is not worse -> notif
 
 The SageMaker steps are `.sync` service integrations written as CustomState (CDK's task has no
 spot, checkpoint or max-wait settings, FINDINGS.md), so their IAM is written here: the jobs by
-name prefix, iam:PassRole for the execution role only, and the EventBridge rules Step Functions
-manages to learn when a job ends. Any failure notifies and then fails the execution.
+name prefix (unique to the stack), iam:PassRole for the execution role only, and the EventBridge
+rules Step Functions manages to learn when a job ends. Any failure notifies and then fails the
+execution.
+
+A tuning job can complete without a best training job (no trial reported the objective):
+DescribeHyperParameterTuningJob then has no BestTrainingJob, and a ResultSelector path into it
+would fail the state with States.Runtime, which no Catch catches (Step Functions, "Error
+handling"). So the Tune state selects only what is always there, a Choice on
+ObjectiveStatusCounters.Succeeded routes "no best" to the failure notification, and only then is
+the best job read (DescribeHyperParameterTuningJob through the AWS SDK integration).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +38,21 @@ _EVENT_RULES = ("StepFunctionsGetEventsForSageMakerTrainingJobsRule", "StepFunct
 
 @dataclass(frozen=True)
 class JobNaming:
-    """Job names are `<prefix>-<run id>-hpo|final`; tuning job names allow 32 characters."""
+    """Job names are `<prefix>-<run id>-hpo|final` (tuning job names allow 32 characters, and the
+    tuning job names its trials `<its name>-NNN-<8 hex>`). The prefix is the model name's start and
+    a digest of the stack's name, so the IAM statements scoped to `<prefix>-*` reach this stack's
+    jobs only, not another deployment's (or anyone's) `model-*` jobs in the account."""
 
-    prefix: str  # lower-case letters, digits and hyphens, at most 12 characters
+    prefix: str  # lower-case letters, digits and hyphens, at most 18 characters
 
     @classmethod
-    def for_model(cls, model_name: str) -> "JobNaming":
-        return cls(prefix=model_name[:12].rstrip("-") or "slipway")
+    def for_stack(cls, model_name: str, stack_name: str) -> "JobNaming":
+        digest = hashlib.sha256(stack_name.encode()).hexdigest()[:6]
+        return cls(prefix=f"{model_name[:11].rstrip('-').lower() or 'slipway'}-{digest}")
+
+    def sample(self, suffix: str) -> str:
+        """A name as an execution makes it, for checks at synth."""
+        return f"{self.prefix}-0123abcd-{suffix}"
 
     @property
     def tuning_job_name(self) -> str:
@@ -79,10 +96,27 @@ class TrainingPipeline(Construct):
         tune = self._sagemaker("Tune", f"arn:{partition}:states:::sagemaker:createHyperParameterTuningJob.sync",
                                jobs.tuning, "$.tuning", {
                                    "job_name.$": "$.HyperParameterTuningJobName",
-                                   "best_training_job.$": "$.BestTrainingJob.TrainingJobName",
-                                   "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters",
-                                   "objective.$": "$.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric",
+                                   "objectives.$": "$.ObjectiveStatusCounters",
+                                   "trials.$": "$.TrainingJobStatusCounters",
                                }, failed)
+        best = sfn.CustomState(self, "DescribeBest", state_json={
+            "Type": "Task", "Resource": f"arn:{partition}:states:::aws-sdk:sagemaker:describeHyperParameterTuningJob",
+            "Parameters": {"HyperParameterTuningJobName.$": "$.tuning.job_name"},
+            "ResultSelector": {
+                "training_job.$": "$.BestTrainingJob.TrainingJobName",
+                "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters",
+                "objective.$": "$.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric",
+            },
+            "ResultPath": "$.best",
+        })
+        best.add_catch(failed, result_path="$.error")
+        no_best = sfn.Pass(self, "NoBestTrainingJob", result_path="$.error", parameters={
+            "Error": "Slipway.NoBestTrainingJob",
+            "Cause.$": ("States.Format('Tuning job {} ended without a best training job: no trial reported the "
+                        "objective metric (ObjectiveStatusCounters {}, TrainingJobStatusCounters {})', "
+                        "$.tuning.job_name, States.JsonToString($.tuning.objectives), "
+                        "States.JsonToString($.tuning.trials))"),
+        }).next(failed)
         train = self._sagemaker("TrainBest", f"arn:{partition}:states:::sagemaker:createTrainingJob.sync",
                                 jobs.training, "$.training", {
                                     "job_name.$": "$.TrainingJobName",
@@ -102,7 +136,11 @@ class TrainingPipeline(Construct):
         decide = (sfn.Choice(self, "NotWorse")
                   .when(sfn.Condition.boolean_equals("$.evaluation.promote", True), promotion.next(promoted))
                   .otherwise(kept))
-        definition = name_run.next(static).next(tune).next(train).next(evaluation).next(decide)
+        has_best = (sfn.Choice(self, "HasBest")
+                    .when(sfn.Condition.number_greater_than("$.tuning.objectives.Succeeded", 0), best.next(train))
+                    .otherwise(no_best))
+        definition = name_run.next(static).next(tune).next(has_best)
+        train.next(evaluation).next(decide)
 
         self.log_group = log_group
         self.state_machine = sfn.StateMachine(

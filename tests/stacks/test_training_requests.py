@@ -10,9 +10,12 @@ import pytest
 
 from slipway.jobs import load_job_spec
 from slipway.jobs.validate import validate_request
-from stacks.training_requests import dynamic, pipeline_spec, render_pipeline_jobs
+from slipway.jobs.rules import SageMakerRuleViolation
+from stacks.constructs.training_pipeline import JobNaming
+from stacks.training_requests import check_pipeline_jobs, dynamic, pipeline_spec, render_pipeline_jobs
 from tests.conftest import REPO
 
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker"
 SPEC = load_job_spec(REPO / "training/jobs/xgboost-classifier.yaml")
 EXPRESSIONS = {"tuning_job_name": "$.a", "training_job_name": "$.b", "tuning_checkpoint_uri": "$.c",
                "training_checkpoint_uri": "$.d", "hyperparameters": "$.e"}
@@ -27,7 +30,7 @@ def _render(instance_type: str = "ml.g4dn.xlarge"):
         channels={"train": "s3://data/training/model/train/", "validation": "s3://data/training/model/validation/"},
         source_object_uri="s3://assets/abc.gz", source_file_name="abc.gz",
         kms_key_id="arn:aws:kms:us-east-1:123456789012:key/1234", region="us-east-1",
-        image_uri="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5", expressions=EXPRESSIONS)
+        image_uri=IMAGE, expressions=EXPRESSIONS)
 
 
 def _materialize(value: Any) -> Any:
@@ -82,3 +85,31 @@ def test_a_dynamic_value_moves_to_the_path_key():
     dynamic(request, ["A", "B"], "$.value")
 
     assert request == expected
+
+
+def test_the_synth_check_passes_the_shipped_spec_with_names_as_executions_make_them():
+    naming = JobNaming.for_stack("xgboost-classifier", "SlipwayTraining")
+
+    check_pipeline_jobs(SPEC, instance_type="ml.g5.xlarge", image_uri=IMAGE,
+                        tuning_job_name=naming.sample("hpo"), training_job_name=naming.sample("final"))
+    assert len(naming.sample("hpo")) <= 32
+
+
+def test_the_synth_check_refuses_the_first_party_image_with_sagemakers_message():
+    """Source: https://github.com/aws/sagemaker-xgboost-container/issues/121 (SageMaker's answer)."""
+    first_party = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
+
+    with pytest.raises(SageMakerRuleViolation) as caught:
+        check_pipeline_jobs(SPEC, instance_type="ml.g5.xlarge", image_uri=first_party,
+                            tuning_job_name="model-abcdef-0123abcd-hpo", training_job_name="model-final")
+    assert str(caught.value) == (
+        "An error occurred (ValidationException) when calling the CreateHyperParameterTuningJob operation: "
+        "You can't override the metric definitions for Amazon SageMaker algorithms. Please retry the request "
+        "without specifying metric definitions.")
+
+
+def test_the_embedded_requests_are_judged_where_they_hold_values():
+    """A GPU image on a CPU instance is refused at render time, tokens or not."""
+    with pytest.raises(SageMakerRuleViolation) as caught:
+        _render("ml.m5.xlarge")
+    assert caught.value.rule == "image-processor-matches-instance"

@@ -3,7 +3,10 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+from stacks.constructs.training_pipeline import JobNaming
 from tests.stacks.conftest import flatten
+
+PREFIX = JobNaming.for_stack("model", "SlipwayTraining").prefix  # model-<digest of the stack name>
 
 SYNC = {"Tune": "arn:${AWS::Partition}:states:::sagemaker:createHyperParameterTuningJob.sync",
         "TrainBest": "arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync"}
@@ -34,7 +37,14 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_and_promotes_only_if_not_w
     while state in states and "Next" in states[state]:
         order.append(state)
         state = states[state]["Next"]
-    assert order + [state] == ["NameRun", "StaticHyperparameters", "Tune", "TrainBest", "Evaluate", "NotWorse"]
+    assert order + [state] == ["NameRun", "StaticHyperparameters", "Tune", "HasBest"]
+    assert states["HasBest"]["Choices"] == [{"Variable": "$.tuning.objectives.Succeeded", "NumericGreaterThan": 0,
+                                             "Next": "DescribeBest"}]
+    order, state = [], "DescribeBest"
+    while state in states and "Next" in states[state]:
+        order.append(state)
+        state = states[state]["Next"]
+    assert order + [state] == ["DescribeBest", "TrainBest", "Evaluate", "NotWorse"]
     choice = states["NotWorse"]
     assert choice["Choices"] == [{"Variable": "$.evaluation.promote", "BooleanEquals": True, "Next": "Promote"}]
     assert choice["Default"] == "NotifyKeptSummary"
@@ -46,7 +56,7 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_and_promotes_only_if_not_w
 def test_every_task_notifies_and_fails_the_execution_on_error(pipeline_definition):
     states = pipeline_definition["States"]
 
-    for name in ("Tune", "TrainBest", "Evaluate", "Promote"):
+    for name in ("Tune", "DescribeBest", "TrainBest", "Evaluate", "Promote"):
         assert states[name]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
                                           "Next": "NotifyFailedSummary"}]
     assert states["NotifyFailed"]["Next"] == "Failed" and states["Failed"]["Type"] == "Fail"
@@ -57,7 +67,14 @@ def test_the_sagemaker_steps_wait_for_their_jobs_and_keep_only_what_later_steps_
 
     for name, resource in SYNC.items():
         assert states[name]["Resource"] == resource
-    assert states["Tune"]["ResultSelector"]["hyperparameters.$"] == "$.BestTrainingJob.TunedHyperParameters"
+    # Only what DescribeHyperParameterTuningJob always returns: a path into an absent BestTrainingJob
+    # would fail the state with States.Runtime, which no Catch catches
+    assert states["Tune"]["ResultSelector"] == {"job_name.$": "$.HyperParameterTuningJobName",
+                                                "objectives.$": "$.ObjectiveStatusCounters",
+                                                "trials.$": "$.TrainingJobStatusCounters"}
+    assert states["DescribeBest"]["Resource"] == \
+        "arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeHyperParameterTuningJob"
+    assert states["DescribeBest"]["ResultSelector"]["hyperparameters.$"] == "$.BestTrainingJob.TunedHyperParameters"
     assert states["TrainBest"]["ResultSelector"] == {"job_name.$": "$.TrainingJobName",
                                                      "model_uri.$": "$.ModelArtifacts.S3ModelArtifacts"}
 
@@ -90,7 +107,7 @@ def test_the_code_travels_as_an_input_channel_with_its_wheelhouse_because_the_jo
     asset = channels["code"].rsplit("/", 1)[1]
     assert definition["StaticHyperParameters"]["sagemaker_submit_directory"] == f'"/opt/ml/input/data/code/{asset}"'
     assert definition["Environment"] == {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/opt/ml/code/wheelhouse",
-                                         "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+                                         "PIP_NO_DEPS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
 def test_the_trainer_archive_carries_the_code_and_the_wheels_the_image_lacks(assembly: Path, pipeline_definition):
@@ -101,11 +118,15 @@ def test_the_trainer_archive_carries_the_code_and_the_wheels_the_image_lacks(ass
 
     with tarfile.open(archive, "r:gz") as tar:
         names = tar.getnames()
+        pinned = tar.extractfile("requirements.txt").read().decode().split()
     wheels = {Path(n).name.split("-", 1)[0].lower() for n in names if n.startswith("wheelhouse/")}
-    assert {"train.py", "requirements.txt"} <= set(names)
+    assert {"train.py", "requirements.txt", "requirements.lock"} <= set(names)
     assert not any(n.startswith("jobs/") for n in names)
-    assert {"onnx", "onnxruntime", "onnxmltools", "skl2onnx"} <= wheels
-    assert wheels.isdisjoint({"numpy", "pandas", "scipy", "scikit_learn", "pyarrow"})
+    # the CUDA 12 build of XGBoost, the lock's closure, and what pip needs to install offline
+    assert {"xgboost_cu12", "onnx", "onnxruntime", "onnxmltools", "skl2onnx", "pyarrow", "setuptools", "wheel"} <= wheels
+    assert wheels.isdisjoint({"numpy", "pandas", "scipy", "scikit_learn", "nvidia_nccl_cu12"})
+    # the toolkit installs exactly the lock: one pinned line per wheel
+    assert len(pinned) == len(wheels) and all("==" in line for line in pinned)
 
 
 def test_the_best_configuration_is_retrained_with_the_tuned_over_the_static_hyperparameters(pipeline_definition):
@@ -113,10 +134,10 @@ def test_the_best_configuration_is_retrained_with_the_tuned_over_the_static_hype
     training = states["TrainBest"]["Parameters"]
 
     assert training["HyperParameters.$"] == ("States.JsonMerge($.static_hyperparameters, "
-                                             "$.tuning.hyperparameters, false)")
+                                             "$.best.hyperparameters, false)")
     assert states["StaticHyperparameters"]["Result"]["num_round"] == "300"
-    assert training["TrainingJobName.$"] == "States.Format('model-{}-final', $.run.id)"
-    assert states["Tune"]["Parameters"]["HyperParameterTuningJobName.$"] == "States.Format('model-{}-hpo', $.run.id)"
+    assert training["TrainingJobName.$"] == f"States.Format('{PREFIX}-{{}}-final', $.run.id)"
+    assert states["Tune"]["Parameters"]["HyperParameterTuningJobName.$"] == f"States.Format('{PREFIX}-{{}}-hpo', $.run.id)"
     assert training["EnableNetworkIsolation"] is True and training["EnableManagedSpotTraining"] is True
 
 
@@ -128,16 +149,18 @@ def test_the_state_machine_logs_every_event_is_traced_and_times_out_after_the_jo
         "ALL", True)
     assert props["TracingConfiguration"] == {"Enabled": True}
     definition = flatten(props["DefinitionString"])
-    assert '"TimeoutSeconds":' + str(14400 + 7200 + 3600) in definition
+    # every wave of trials (10 x 7200 s, spot waits included), the final job's 7200 s, an hour of slack
+    assert '"TimeoutSeconds":' + str(72000 + 7200 + 3600) in definition
 
 
 def test_the_state_machine_may_run_only_this_pipelines_jobs_and_pass_only_the_execution_role(training_template):
     grants = _grants(training_template, "PipelineStateMachineRole")
     scope = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
 
-    assert grants["sagemaker:CreateHyperParameterTuningJob"] == {f"{scope}hyper-parameter-tuning-job/model-*"}
-    assert grants["sagemaker:CreateTrainingJob"] == {f"{scope}training-job/model-*"}
-    assert grants["sagemaker:StopTrainingJob"] == {f"{scope}training-job/model-*"}
+    assert PREFIX.startswith("model-") and len(PREFIX) == len("model-") + 6
+    assert grants["sagemaker:CreateHyperParameterTuningJob"] == {f"{scope}hyper-parameter-tuning-job/{PREFIX}-*"}
+    assert grants["sagemaker:CreateTrainingJob"] == {f"{scope}training-job/{PREFIX}-*"}
+    assert grants["sagemaker:StopTrainingJob"] == {f"{scope}training-job/{PREFIX}-*"}
     assert grants["iam:PassRole"] == {"${SageMakerRole574B07EB.Arn}"}
     pass_role = next(s for s in _policy(training_template, "PipelineStateMachineRole") if s["Action"] == "iam:PassRole")
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
@@ -163,6 +186,10 @@ def test_the_execution_role_reads_its_data_writes_its_outputs_and_uses_the_train
     assert not any(a.startswith("s3:Delete") for a in grants)
     for action in ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"):
         assert grants[action] == {"${TrainingKey4F170038.Arn}"}
+    logs = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/sagemaker/TrainingJobs"
+    assert grants["logs:CreateLogGroup"] == {logs}
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
+        assert grants[action] == {f"{logs}:*"}
     assert grants["ecr:BatchGetImage"] == {
         "arn:${AWS::Partition}:ecr:${AWS::Region}:${Map:TrainingImages.${AWS::Region}.account}:repository/"
         "${Map:TrainingImages.${AWS::Region}.repository}"}
@@ -171,9 +198,10 @@ def test_the_execution_role_reads_its_data_writes_its_outputs_and_uses_the_train
 def test_the_training_image_follows_the_region_from_sagemakers_own_lookup(training_template):
     images = training_template.to_json()["Mappings"]["TrainingImages"]
 
-    assert images["us-east-1"] == {"uri": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
-                                   "account": "683313688378", "repository": "sagemaker-xgboost"}
-    assert all(row["uri"].endswith("/sagemaker-xgboost:3.0-5") for row in images.values())
+    tag = "pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker"  # the spec's pinned gpu tag
+    assert images["us-east-1"] == {"uri": f"763104351884.dkr.ecr.us-east-1.amazonaws.com/{tag}",
+                                   "account": "763104351884", "repository": "pytorch-training"}
+    assert all(row["uri"].endswith(f"/{tag}") for row in images.values())
 
 
 def test_the_pipeline_steps_judge_on_the_tuning_objective_and_touch_only_their_keys(training_template):
