@@ -35,11 +35,17 @@ def as_strings(hyperparameters: Mapping[str, object]) -> dict[str, str]:
 
 
 def decode(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
-    """The toolkit JSON-decodes every value, or none: one undecodable value keeps all as text."""
+    """The toolkit JSON-decodes each value on its own and keeps one that does not decode as text
+    (sagemaker-training-toolkit, environment.read_hyperparameters): a tuning job's plain
+    `_tuning_objective_metric` must not keep the JSON-quoted values beside it quoted."""
+    return {key: _json_or_text(value) for key, value in hyperparameters.items()}
+
+
+def _json_or_text(value: str) -> Any:
     try:
-        return {key: json.loads(value) for key, value in hyperparameters.items()}
+        return json.loads(value)
     except (ValueError, TypeError):
-        return dict(hyperparameters)
+        return value
 
 
 def user_hyperparameters(decoded: Mapping[str, Any]) -> dict[str, Any]:

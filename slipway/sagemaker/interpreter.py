@@ -26,10 +26,13 @@ from .errors import TrainingRunnerError
 log = logging.getLogger(__name__)
 CACHE = Path(os.environ.get("SLIPWAY_CACHE", Path.home() / ".cache" / "slipway")) / "training-envs"
 PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-# What SageMaker's XGBoost framework image already holds before it installs requirements.txt
-# (sagemaker-xgboost-container's Dockerfile: xgboost, numpy, pandas, scikit-learn, scipy).
-_IMAGE_LIBRARIES = {"sagemaker-xgboost": ("numpy", "pandas", "scikit-learn", "scipy")}
-_XGBOOST = re.compile(r"^\s*xgboost(?=\s*($|[<>=!~;\[]))", re.IGNORECASE)
+# What an image already holds before the toolkit installs requirements.txt: the PyTorch training
+# DLC brings numpy, SciPy, pandas and scikit-learn (aws/deep-learning-containers,
+# pytorch/training/docker/*/py3/Dockerfile.*); the XGBoost framework image also XGBoost.
+_DATA_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy")
+_IMAGE_LIBRARIES = {"pytorch-training": _DATA_LIBRARIES, "sagemaker-xgboost": _DATA_LIBRARIES}
+# xgboost, xgboost-cu12, xgboost-cu13: one module; here the CPU build of the same version
+_XGBOOST = re.compile(r"^\s*xgboost(-cu\d+)?(?=\s*($|[<>=!~;\[]))", re.IGNORECASE)
 
 
 class EnvironmentBuildFailed(TrainingRunnerError):
@@ -44,12 +47,15 @@ class TrainingPython:
 
 
 def image_python_version(image_uri: str) -> str:
-    """The image's Python minor (a-sm-requests' table); the kit's own minor if it has none."""
+    """The Python minor the image's tag names; the kit's own minor for a tag that names none
+    (the first-party algorithm images), said in the job log by the caller."""
+    from slipway.jobs.errors import RenderError
+    from slipway.jobs.images import image_python
+
     try:
-        from slipway.jobs.images import image_python  # type: ignore[attr-defined]
-    except ImportError:
+        return image_python(image_uri)
+    except RenderError:
         return f"{sys.version_info.major}.{sys.version_info.minor}"
-    return str(image_python(image_uri))
 
 
 def image_libraries(image_uri: str) -> list[str]:

@@ -22,6 +22,7 @@ from slipway.aws import AwsTarget, Clients
 
 from . import spot
 from .training_job import TrainingJob
+from .tuning_job import TuningJob
 
 
 class SageMakerApiError(Exception):
@@ -59,7 +60,7 @@ class LocalSageMaker:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self.training: dict[tuple[str, str, str], TrainingJob] = {}
-        self.tuning: dict[tuple[str, str, str], Any] = {}
+        self.tuning: dict[tuple[str, str, str], TuningJob] = {}
         self._clients: dict[str, Clients] = {}
 
     def clients(self, region: str) -> Callable[[str], Any]:
@@ -121,12 +122,74 @@ class LocalSageMaker:
         jobs = [job for (a, r, _), job in list(self.training.items()) if (a, r) == (account, region)]
         return {"TrainingJobSummaries": _page(jobs, params, TrainingJob.summary)}
 
+    # -- tuning jobs -----------------------------------------------------------------------
+    def create_tuning_job(self, account: str, region: str, request: dict[str, Any]) -> TuningJob:
+        _check("tuning", request)
+        name = request["HyperParameterTuningJobName"]
+        arn = f"arn:aws:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{name.lower()}"
+
+        def launch(trial: dict[str, Any], **options: Any) -> TrainingJob:
+            return self.create_training_job(account, region, trial, **options)
+
+        with self._lock:
+            key = (account, region, name)
+            if key in self.tuning:
+                raise SageMakerApiError(
+                    "ResourceInUse", f"Hyperparameter tuning job names must be unique within an "
+                                     f"AWS account and region, and a job with this name already "
+                                     f"exists ({arn})")
+            job = TuningJob(request=request, arn=arn, launch=launch)
+            self.tuning[key] = job
+        job.start()
+        return job
+
+    def tuning_job(self, account: str, region: str, name: str) -> TuningJob:
+        job = self.tuning.get((account, region, name))
+        if job is None:
+            raise SageMakerApiError("ResourceNotFound",
+                                    f"Amazon SageMaker can't find a tuning job with name {name}")
+        return job
+
+    def stop_tuning_job(self, account: str, region: str, name: str) -> None:
+        job = self.tuning_job(account, region, name)
+        if job.status != "InProgress":
+            raise SageMakerApiError(
+                "ValidationException",
+                f"The request was rejected because the tuning job is in status {job.status}.")
+        job.stop()
+
+    def list_tuning_job_trials(self, account: str, region: str, params: dict[str, Any]
+                               ) -> dict[str, Any]:
+        job = self.tuning_job(account, region, params["HyperParameterTuningJobName"])
+        with job._lock:
+            trials = list(job.trials)
+        rows = [job.trial_summary(trial) for trial in trials]
+        status = params.get("StatusEquals")
+        rows = [row for row in rows if not status or row["TrainingJobStatus"] == status]
+        by = params.get("SortBy", "CreationTime")
+        keys: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "Name": lambda row: row["TrainingJobName"],
+            "Status": lambda row: row["TrainingJobStatus"],
+            "CreationTime": lambda row: row["CreationTime"],
+            "FinalObjectiveMetricValue": lambda row: _objective_key(row)}
+        rows.sort(key=keys.get(by, keys["CreationTime"]),
+                  reverse=params.get("SortOrder", "Descending" if by ==
+                                     "FinalObjectiveMetricValue" else "Ascending") == "Descending")
+        return {"TrainingJobSummaries": rows[:int(params.get("MaxResults") or 100)]}
+
     def close(self) -> None:
+        for tuning in list(self.tuning.values()):
+            tuning.stop()
         for job in list(self.training.values()):
             job.stop()
         for job in list(self.training.values()):
             job.wait(30)
         shutil.rmtree(self.work_root, ignore_errors=True)
+
+
+def _objective_key(row: dict[str, Any]) -> tuple[bool, float]:
+    metric = row.get("FinalHyperParameterTuningJobObjectiveMetric")
+    return (metric is None, metric["Value"] if metric else 0.0)
 
 
 def _page(jobs: list[Any], params: dict[str, Any], summary: Callable[[Any], dict[str, Any]]

@@ -88,6 +88,7 @@ class TrainingJob:
     model_uri: str | None = None
     log_stream: str | None = None
     metric_times: dict[str, datetime] = field(default_factory=dict)
+    early_stopped: bool = False  # stopped by its tuning job's early stopping
 
     def __post_init__(self) -> None:
         self.name: str = self.request["TrainingJobName"]
@@ -121,6 +122,9 @@ class TrainingJob:
     @property
     def secondary_status(self) -> str:
         return self.transitions[-1].status
+
+    def objective(self, metric: str) -> float | None:
+        return self._collector.final().get(metric)
 
     def final_metrics(self) -> list[dict[str, Any]]:
         return [{"MetricName": name, "Value": value, "Timestamp": self.metric_times[name]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from slipway.jobs.errors import JobError
 from slipway.jobs.local import unique_job_name
 from slipway.jobs.preflight import preflight
 from slipway.jobs.spec import JobSpec
+from slipway.jobs.tuning_spec import TuningSpec
 from slipway.sagemaker.errors import TrainingJobFailed
 
 from . import plot, report, strategy
@@ -59,6 +60,26 @@ def _stop_when_nothing_works(parallel: int) -> Callable[[optuna.Study, object], 
     return check
 
 
+def search(tuning: TuningSpec, name: str, objective: Callable[[optuna.Trial], float], *,
+           total: int, parallel: int, seed: int | None, catch: tuple[type[Exception], ...],
+           callbacks: Sequence[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] = (),
+           study: optuna.Study | None = None) -> optuna.Study:
+    """The search both `slipway tune` and the local CreateHyperParameterTuningJob run: the
+    strategy's sampler and pruner, `parallel` trials at a time, the runtime limit, and a stop
+    when the first trials all fail."""
+    study = study or new_study(tuning, name, seed)
+    study.optimize(objective, n_trials=total, n_jobs=parallel, timeout=tuning.max_runtime_seconds,
+                   catch=catch, callbacks=[*callbacks, _stop_when_nothing_works(parallel)])
+    return study
+
+
+def new_study(tuning: TuningSpec, name: str, seed: int | None) -> optuna.Study:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return optuna.create_study(direction=strategy.direction(tuning), study_name=name,
+                               sampler=strategy.sampler(tuning, seed),
+                               pruner=strategy.pruner(tuning))
+
+
 def run_tuning(spec: JobSpec, *, channels: Mapping[str, Path], work_dir: Path,
                job_name: str | None = None, max_jobs: int | None = None,
                max_parallel: int | None = None, seed: int | None = None,
@@ -77,20 +98,15 @@ def run_tuning(spec: JobSpec, *, channels: Mapping[str, Path], work_dir: Path,
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(direction=strategy.direction(tuning), study_name=name,
-                                sampler=strategy.sampler(tuning, seed if seed is not None
-                                                         else tuning.random_seed),
-                                pruner=strategy.pruner(tuning))
     runner = TrialRunner(spec, channels=channels, base_dir=directory / "trials",
                          tuning_job_name=name,
                          num_cpus=max(1, (os.cpu_count() or 1) // parallel))
     progress = Progress(total, tuning.objective_metric, tuning.minimize, say)
     say(f"tuning {name}: {total} trials, {parallel} at a time, {tuning.strategy} search, "
         f"{tuning.objective_type.lower()} {tuning.objective_metric}")
-    study.optimize(runner, n_trials=total, n_jobs=parallel, timeout=tuning.max_runtime_seconds,
-                   catch=(TrainingJobFailed,),
-                   callbacks=[progress, _stop_when_nothing_works(parallel)])
+    study = search(tuning, name, runner, total=total, parallel=parallel,
+                   seed=seed if seed is not None else tuning.random_seed,
+                   catch=(TrainingJobFailed,), callbacks=[progress])
 
     results = outcomes(study)
     leader = best(results, minimize=tuning.minimize)

@@ -59,9 +59,11 @@ def test_hyperparameters_are_sent_as_strings() -> None:
         == {"num_round": "20", "eta": "0.1", "flag": "true", "target": "y"}
 
 
-def test_values_are_json_decoded_all_or_nothing_like_the_toolkit() -> None:
+def test_values_are_json_decoded_one_by_one_like_the_toolkit() -> None:
+    """Source: sagemaker-training-toolkit, src/sagemaker_training/environment.py,
+    read_hyperparameters: json.loads per value, the text itself where that fails."""
     assert environment.decode({"a": "1", "b": '"x"'}) == {"a": 1, "b": "x"}
-    assert environment.decode({"a": "1", "b": "x"}) == {"a": "1", "b": "x"}
+    assert environment.decode({"a": "1", "b": "x"}) == {"a": 1, "b": "x"}
 
 
 def test_script_arguments_are_sorted_without_sagemaker_keys() -> None:
