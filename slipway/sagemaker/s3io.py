@@ -78,16 +78,27 @@ def download_channel(s3: Any, channel: Mapping[str, Any], target: Path, *, host_
     return len(objects)
 
 
-def download_code(s3: Any, uri: str, target: Path) -> Path:
+CHANNELS_DIR = "/opt/ml/input/data/"
+
+
+def download_code(s3: Any, uri: str, target: Path, channels: Mapping[str, Path] | None = None) -> Path:
     """sagemaker_submit_directory: a tar.gz of the source directory, unpacked as the toolkit
-    unpacks it into /opt/ml/code."""
-    bucket, key = split_uri(uri)
+    unpacks it into /opt/ml/code. The toolkit also takes a local path: a network-isolated job (the
+    pipeline's) gets its code as an input channel, /opt/ml/input/data/<channel>/<file>."""
     target.mkdir(parents=True, exist_ok=True)
     archive = target.with_suffix(".tar.gz")
-    s3.download_file(bucket, key, str(archive))
+    if uri.startswith(CHANNELS_DIR) and channels is not None:
+        channel, _, name = uri[len(CHANNELS_DIR):].partition("/")
+        if channel not in channels or not (channels[channel] / name).is_file():
+            raise TrainingRunnerError(f"sagemaker_submit_directory {uri!r} is not a file of an input channel")
+        archive = channels[channel] / name
+    else:
+        bucket, key = split_uri(uri)
+        s3.download_file(bucket, key, str(archive))
     with tarfile.open(archive) as tar:
         tar.extractall(target, filter="data")
-    archive.unlink()
+    if archive.parent == target.parent:
+        archive.unlink()
     return target
 
 

@@ -230,13 +230,13 @@ class TrainingJob:
                                     log_path=self.work_dir)
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self._secondary("Downloading")
-        code = s3io.download_code(s3, submit, self.work_dir / "code")
         host_count = int(request["ResourceConfig"].get("InstanceCount", 1))
         channels = {}
         for channel in request.get("InputDataConfig", []):
             target = self.work_dir / "channels" / channel["ChannelName"]
             s3io.download_channel(s3, channel, target, host_count=host_count)
             channels[channel["ChannelName"]] = target
+        code = s3io.download_code(s3, submit, self.work_dir / "code", channels)
         requirements = code / "requirements.txt"
         python = interpreter.training_python(
             request["AlgorithmSpecification"]["TrainingImage"],
