@@ -85,12 +85,16 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_promotes_and_serving_follo
 
     assert outcome.status == "SUCCEEDED", outcome.error
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
-    assert entered[:6] == ["NameRun", "StaticHyperparameters", "Tune", "TrainBest", "Evaluate", "NotWorse"]
-    assert "Promote" in entered
+    path = ["Tune", "TrainBest", "Evaluate", "NotWorse", "Promote", "NotifyPromoted"]
+    assert [name for name in entered if name in path] == path
     tuning = deployment.clients("sagemaker").describe_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=outcome.output["tuning"]["job_name"])
     assert tuning["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxParallelTrainingJobs"] == PARALLEL
-    assert tuning["TrainingJobStatusCounters"]["Completed"] >= TRIALS
+    trials = deployment.clients("sagemaker").list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tuning["HyperParameterTuningJobName"])["TrainingJobSummaries"]
+    assert len(trials) == TRIALS
+    counters = tuning["TrainingJobStatusCounters"]  # early stopping (Auto) may stop a trial
+    assert counters["Completed"] + counters["Stopped"] == TRIALS, counters
     pointer = outcome.output["pointer"]
     assert outcome.output["evaluation"]["reason"] == "no model is serving yet"
     assert pointer["uri"] == f"s3://{app.models_bucket}/{app.models_prefix}{pointer['version']}/model.tar.gz"
@@ -128,9 +132,10 @@ def test_a_failing_trainer_fails_the_execution_with_its_reason_in_history_and_no
     outcome, history = execute(deployment, app, {"train": headless, "validation": data.holdout_csv})
 
     assert outcome.status == "FAILED"
-    failed = next(e["taskFailedEventDetails"] for e in history if e["type"] == "TaskFailed")
-    assert data.target in failed["cause"], failed
-    assert data.target in (outcome.error or "")
+    reason = "target column 'target' is not in"  # the trainer's words (training/slipway_training/errors.py)
+    failed = [e.get("taskFailedEventDetails", {}).get("cause", "") for e in history if e["type"] == "TaskFailed"]
+    assert any(reason in cause for cause in failed), failed
+    assert reason in (outcome.error or ""), outcome.error
     message = last_notification(deployment, notifications)
     assert message["outcome"] == "failed"
-    assert data.target in message["error"]["Cause"]
+    assert reason in json.dumps(message["error"]), message
