@@ -152,9 +152,8 @@ def watch(clients: Callable[[str], Any], execution_arn: str, *, say: Callable[[s
     while True:
         described = sfn.describe_execution(executionArn=execution_arn)
         events = _history(sfn, execution_arn)
-        for line in progress.states(events):
-            say(line)
-        for line in progress.trials(sagemaker):
+        states = list(progress.states(events))  # learns the tuning job's name
+        for line in [*progress.trials(sagemaker), *states]:  # trials that ended before the states that followed
             say(line)
         if described["status"] != "RUNNING":
             break

@@ -40,6 +40,7 @@ class SyncJob:
 
     name_parameter: str
     describe: str  # boto3 method
+    stop: str
     status_field: str
 
     def describe_job(self, client: Any, name: str) -> dict[str, Any]:
@@ -49,9 +50,11 @@ class SyncJob:
 
 
 SYNC_JOBS: Final[dict[str, SyncJob]] = {
-    "create_training_job": SyncJob("TrainingJobName", "describe_training_job", "TrainingJobStatus"),
+    "create_training_job": SyncJob("TrainingJobName", "describe_training_job", "stop_training_job",
+                                   "TrainingJobStatus"),
     "create_hyper_parameter_tuning_job": SyncJob("HyperParameterTuningJobName",
                                                  "describe_hyper_parameter_tuning_job",
+                                                 "stop_hyper_parameter_tuning_job",
                                                  "HyperParameterTuningJobStatus"),
 }
 SUCCEEDED: Final = "Completed"
@@ -94,6 +97,20 @@ class StateTaskServiceSageMaker(StateTaskServiceCallback):
     def __init__(self) -> None:
         super().__init__(supported_integration_patterns={ResourceCondition.Sync, ResourceCondition.WaitForTaskToken})
 
+    _stop_job: Callable[[], Any] | None = None
+
+    def _eval_sync(self, env: Any, *args: Any, **kwargs: Any) -> Any:
+        """A stopped (or timed-out) execution stops the job it waits for, as Step Functions does for
+        `.sync` jobs (why the policies it generates for SageMaker `.sync` grant Stop*:
+        https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html)."""
+        outcome = super()._eval_sync(env, *args, **kwargs)
+        if not env.is_running() and self._stop_job is not None:
+            try:
+                self._stop_job()
+            except ClientError:
+                pass  # best effort: the job may have ended meanwhile
+        return outcome
+
     def _get_supported_parameters(self) -> set[str] | None:
         """The API's request fields: Step Functions passes `Parameters` to SageMaker as its request."""
         return request_fields(self.resource.api_action)
@@ -128,6 +145,7 @@ class StateTaskServiceSageMaker(StateTaskServiceCallback):
         env.stack.pop()  # the Create response; the result is the Describe response
         name = normalised_parameters[job.name_parameter]
         client = self._client(resource_runtime_part.region, state_credentials)
+        self._stop_job = lambda: getattr(client, job.stop)(**{job.name_parameter: name})
 
         def resolve() -> dict[str, Any] | None:
             description = json_safe(job.describe_job(client, name))

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from slipway import pipeline
+from slipway.cli import main
 from slipway.commands.pipeline import derived_job_spec
 from slipway.datasets import DemoData, write_dataset
 from slipway.deployed import DeployedApp, discover
@@ -104,7 +105,7 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_promotes_and_serving_follo
 
 
 def test_a_worse_candidate_is_not_promoted_and_the_notification_says_why(deployment, app, data, notifications,
-                                                                         tmp_path):
+                                                                         tmp_path, capsys):
     serving = json.loads(deployment.clients("s3").get_object(Bucket=app.models_bucket,
                                                              Key=app.pointer_key)["Body"].read())
     frame = pd.read_csv(data.train_csv)
@@ -112,11 +113,14 @@ def test_a_worse_candidate_is_not_promoted_and_the_notification_says_why(deploym
     noisy = tmp_path / "noisy.csv"
     frame.to_csv(noisy, index=False)
 
-    outcome, _ = execute(deployment, app, {"train": noisy, "validation": data.holdout_csv})
+    # Through the CLI, as a user runs it against a running `slipway local up` (its endpoint).
+    code = main(["--project", str(REPO), "local", "pipeline", "run", "--train", str(noisy),
+                 "--validation", str(data.holdout_csv), "--endpoint", deployment.target.endpoint_url])
 
-    assert outcome.status == "SUCCEEDED", outcome.error
-    assert "pointer" not in outcome.output
-    assert outcome.output["evaluation"]["promote"] is False
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "-> Tune" in out and "   trial " in out and "-> NotifyKept" in out
+    assert out.splitlines()[-1].startswith("nothing promoted: validation:logloss ")
     message = last_notification(deployment, notifications)
     assert message["outcome"] == "kept the serving model"
     assert "is worse than the serving model's" in message["evaluation"]["reason"]

@@ -42,34 +42,49 @@ def definition(topic_arn: str) -> str:
     }})
 
 
-class Statuses:
-    """What moto's DescribeTrainingJob reports, per job: a script of statuses, the last one kept."""
+class FakeSageMaker:
+    """The SageMaker client the `.sync` task polls, scripted per job: statuses in turn, the last kept.
+
+    Stands in for whichever SageMaker backs the emulator (moto's fakes, or the local SageMaker's
+    real jobs), so these tests see only the integration's own behaviour.
+    """
 
     def __init__(self) -> None:
         self.script: dict[str, list[tuple[str, str | None]]] = {}
         self.describes: dict[str, int] = {}
+        self.stopped: list[str] = []
 
-    def describe(self, original: Any, backend: Any, name: str) -> dict[str, Any]:
-        response = original(backend, name)
-        self.describes[name] = self.describes.get(name, 0) + 1
-        steps = self.script.get(name)
-        if steps:
-            status, reason = steps.pop(0) if len(steps) > 1 else steps[0]
-            response["TrainingJobStatus"] = status
-            if reason:
-                response["FailureReason"] = reason
-        return response
+    def create_training_job(self, **request: Any) -> dict[str, Any]:
+        self.script.setdefault(request["TrainingJobName"], [("Completed", None)])
+        return {"TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{request['TrainingJobName']}",
+                "ResponseMetadata": {}}
+
+    def describe_training_job(self, TrainingJobName: str) -> dict[str, Any]:
+        from datetime import datetime, timezone
+
+        self.describes[TrainingJobName] = self.describes.get(TrainingJobName, 0) + 1
+        steps = self.script[TrainingJobName]
+        status, reason = steps.pop(0) if len(steps) > 1 else steps[0]
+        return {"TrainingJobName": TrainingJobName, "TrainingJobStatus": status,
+                "CreationTime": datetime(2026, 11, 28, tzinfo=timezone.utc),
+                "ModelArtifacts": {"S3ModelArtifacts": f"s3://models/out/{TrainingJobName}/output/model.tar.gz"},
+                **({"FailureReason": reason} if reason else {}), "ResponseMetadata": {}}
+
+    def stop_training_job(self, TrainingJobName: str) -> dict[str, Any]:
+        self.stopped.append(TrainingJobName)
+        self.script[TrainingJobName] = [("Stopped", None)]
+        return {}
 
 
 @pytest.fixture(scope="module")
-def statuses() -> Iterator[Statuses]:
-    from moto.sagemaker.models import SageMakerModelBackend
+def statuses() -> Iterator[FakeSageMaker]:
+    from slipway.local.sagemaker_sync import StateTaskServiceSageMaker
 
-    script = Statuses()
-    original = SageMakerModelBackend.describe_training_job
-    SageMakerModelBackend.describe_training_job = lambda self, name: script.describe(original, self, name)
-    yield script
-    SageMakerModelBackend.describe_training_job = original
+    fake = FakeSageMaker()
+    original = StateTaskServiceSageMaker._client
+    StateTaskServiceSageMaker._client = lambda self, region, credentials: fake
+    yield fake
+    StateTaskServiceSageMaker._client = original
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +93,7 @@ def events() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def machine(clients: Clients, statuses: Statuses, events: list[Any]) -> dict[str, str]:
+def machine(clients: Clients, statuses: FakeSageMaker, events: list[Any]) -> dict[str, str]:
     def evaluate(event: Any, *, timeout_s: float | None = None) -> Invocation:
         events.append(event)
         if "broken" in event["candidate_model_uri"]:
@@ -190,3 +205,24 @@ def test_describe_output_is_made_json_and_statuses_are_read_as_sagemaker_defines
     assert json_safe({"a": [moment]}) == {"a": [int(moment.timestamp() * 1000)]}
     assert "HyperParameterTuningJobConfig" in request_fields("createHyperParameterTuningJob")
     assert request_fields("createNothing") is None
+
+
+def test_stopping_the_execution_stops_the_job_it_waits_for(clients, machine, statuses):
+    """A stopped execution stops its `.sync` job (the generated IAM policies for SageMaker `.sync` grant
+    StopTrainingJob: https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html)."""
+    statuses.script["job-long"] = [("InProgress", None)]
+    sfn = clients("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=machine["arn"], name="job-long",
+                                    input=json.dumps({"job": "job-long"}))["executionArn"]
+    deadline = time.monotonic() + 30
+    while statuses.describes.get("job-long", 0) < 2:
+        assert time.monotonic() < deadline, "the task never polled the job"
+        time.sleep(0.2)
+
+    sfn.stop_execution(executionArn=execution, error="Operator", cause="stopped by the test")
+
+    while not statuses.stopped:
+        assert time.monotonic() < deadline, "the job was not stopped"
+        time.sleep(0.2)
+    assert statuses.stopped == ["job-long"]
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
