@@ -6,7 +6,6 @@ asserts on exactly what the demo prints.
 """
 from __future__ import annotations
 
-import json
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -21,12 +20,13 @@ from slipway.datasets import write_dataset
 from slipway.local.stack import LocalDeployment, deploy_local
 from slipway.promote import Pointer, promote
 from slipway.reference import native_predictions
-from slipway.sagemaker.runner import TrainingJobResult, run_training_job
+from slipway.jobs.local import train_locally
+from slipway.jobs.spec import load_job_spec
+from slipway.sagemaker.runner import TrainingJobResult
 
-METRIC_DEFINITIONS = [
-    {"Name": "validation:accuracy", "Regex": r"validation:accuracy=([-+0-9.eE]+)"},
-    {"Name": "validation:logloss", "Regex": r"validation:logloss=([-+0-9.eE]+)"},
-]
+# The job spec a user starts from: the demo trains the way their own jobs train, smaller
+JOB_SPEC = Path("training") / "jobs" / "xgboost-classifier.yaml"
+DEMO_HYPERPARAMETERS = {"model_name": "breast-cancer", "num_round": 50, "max_depth": 4}
 PROBABILITY_TOLERANCE = 1e-5
 
 
@@ -130,10 +130,9 @@ def run_demo(project: Path, *, records: int = 1000, work_dir: Path | None = None
     work = work_dir or project / ".slipway" / "demo"
     data = write_dataset("breast_cancer", work / "data")
     say(f"data      {data.train_csv} and {data.holdout_csv} (scikit-learn's breast cancer table)")
-    training = run_training_job(
-        "demo-breast-cancer", base_dir=work / "jobs", channels={"train": data.train_csv},
-        hyperparameters={"target": data.target, "model_name": "breast-cancer", "num_round": 50, "max_depth": 4},
-        metric_definitions=METRIC_DEFINITIONS, source_dir=project / "training", overwrite=True)
+    training = train_locally(
+        load_job_spec(project / JOB_SPEC), channels={"train": data.train_csv},
+        base_dir=work / "jobs", overrides={"target": data.target, **DEMO_HYPERPARAMETERS})
     say(f"trained   {training.model_artifact} in {training.duration_s:.1f} s: "
         + ", ".join(f"{k}={v:.4f}" for k, v in sorted(training.metrics.items())))
     started = time.monotonic()
@@ -163,8 +162,3 @@ def run_demo(project: Path, *, records: int = 1000, work_dir: Path | None = None
     if problems:
         raise DemoFailed("; ".join(problems))
     return report
-
-
-def summary_json(report: DemoReport) -> str:
-    return json.dumps({"accuracy": report.http.accuracy, "records_in": report.stream.records_in,
-                       "results_out": report.stream.results_out, "results": report.stream.results_uri})

@@ -1,15 +1,16 @@
 """JobSpec -> boto3 CreateTrainingJob / CreateHyperParameterTuningJob requests.
 
-Script mode on the SageMaker XGBoost framework container works the way the SageMaker Python SDK
-(v2 Framework estimators) sets it up: the image is the XGBoost framework image, and the code
-travels as reserved hyperparameters the container's training toolkit reads:
+Script mode on a framework image (the spec's: AWS's PyTorch training container, whose training
+toolkit runs any script; docs/training.md) works the way the SageMaker Python SDK (v2 Framework
+estimators) sets it up: the code travels as reserved hyperparameters the toolkit reads:
 `sagemaker_program` (the entry point), `sagemaker_submit_directory` (the S3 URI of a
 sourcedir.tar.gz), `sagemaker_region` and `sagemaker_container_log_level`. The toolkit
 JSON-decodes every hyperparameter value (all or nothing), so every value is JSON text, and drops
 the `sagemaker_*` keys before it runs `python train.py --key value ...`.
 
-The CDK training stack passes tokens for ARNs and URIs and calls with validate=False; the CLI
-validates against botocore's service model (validate.py).
+The CDK training stack passes tokens for ARNs and URIs and calls with validate=False (it checks
+SageMaker's rules itself); the CLI validates against botocore's service model and SageMaker's
+server-side rules (validate.py, rules.py).
 """
 from __future__ import annotations
 

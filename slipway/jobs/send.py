@@ -3,6 +3,7 @@ create call. Clients come from the caller (created lazily there), never at impor
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import RenderError
-from .source import pack_source
+from .lock import read_lock
+from .source import pack_source, source_files
+
+LOCK = "requirements.lock"
 
 Clients = Callable[[str], Any]
 
@@ -28,11 +32,27 @@ def submit_directory(request: Mapping[str, Any]) -> str:
     return str(json.loads(hyperparameters["sagemaker_submit_directory"]))
 
 
+def _locked_copy(source_dir: Path, scratch: Path) -> Path:
+    """The code with requirements.txt replaced by the lock's pins, so the container installs the
+    versions the pipeline ships, not whatever PyPI has today."""
+    lock = source_dir / LOCK
+    if not lock.is_file():
+        return source_dir
+    pins = read_lock(lock, source_dir / "requirements.txt")
+    staged = scratch / "code"
+    for path in source_files(source_dir):
+        target = staged / path.relative_to(source_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (staged / "requirements.txt").write_text("".join(f"{p.name}=={p.version}\n" for p in pins))
+    return staged
+
+
 def upload_source(clients: Clients, source_dir: Path, uri: str) -> str:
     bucket, key = _split(uri)
     with tempfile.TemporaryDirectory() as scratch:
         archive = Path(scratch) / "sourcedir.tar.gz"
-        digest = pack_source(source_dir, archive)
+        digest = pack_source(_locked_copy(source_dir, Path(scratch)), archive)
         clients("s3").upload_file(str(archive), bucket, key)
     return digest
 

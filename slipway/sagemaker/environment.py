@@ -19,13 +19,16 @@ _RESERVED_KEYS = frozenset({"_tuning_objective_metric"})
 
 
 def as_strings(hyperparameters: Mapping[str, object]) -> dict[str, str]:
-    """CreateTrainingJob takes a string-to-string map; JSON spelling keeps True as `true`."""
+    """CreateTrainingJob takes a string-to-string map: text stays as given (it is the request's),
+    any other value is encoded as a job spec's is (slipway.jobs.ranges.encode, JSON text)."""
+    from slipway.jobs.ranges import encode
+
     if len(hyperparameters) > MAX_HYPERPARAMETERS:
         raise InvalidTrainingRequest(
             f"HyperParameters has {len(hyperparameters)} entries; at most {MAX_HYPERPARAMETERS}")
     strings = {}
     for key, value in hyperparameters.items():
-        text = value if isinstance(value, str) else json.dumps(value)
+        text = value if isinstance(value, str) else encode(value)  # type: ignore[arg-type]
         if not 1 <= len(key) <= MAX_KEY_LENGTH or len(text) > MAX_VALUE_LENGTH:
             raise InvalidTrainingRequest(
                 f"hyperparameter {key!r}: keys are 1-{MAX_KEY_LENGTH} and values at most "

@@ -32,6 +32,7 @@ PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
 _DATA_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy")
 _IMAGE_LIBRARIES = {"pytorch-training": _DATA_LIBRARIES, "sagemaker-xgboost": _DATA_LIBRARIES}
 # xgboost, xgboost-cu12, xgboost-cu13: one module; here the CPU build of the same version
+_HASH = re.compile(r"\s--hash[= ]\S+")
 _XGBOOST = re.compile(r"^\s*xgboost(-cu\d+)?(?=\s*($|[<>=!~;\[]))", re.IGNORECASE)
 
 
@@ -71,11 +72,13 @@ def image_libraries(image_uri: str) -> list[str]:
 
 
 def local_requirements(lines: Sequence[str]) -> list[str]:
-    """requirements.txt as pip reads it here: `xgboost` becomes `xgboost-cpu` (same module)."""
+    """requirements.txt as pip reads it here: the requirements only (pip options such as a
+    wheelhouse's --find-links, and --hash pins of the cloud's builds, stay with the cloud), and
+    `xgboost` in any build becomes `xgboost-cpu` of the same version (same module)."""
     kept = []
     for line in lines:
-        text = line.split("#", 1)[0].strip()
-        if text:
+        text = _HASH.sub("", line.split("#", 1)[0]).strip()
+        if text and not text.startswith("-"):
             kept.append(_XGBOOST.sub("xgboost-cpu", text))
     return kept
 

@@ -1,10 +1,12 @@
-"""SageMaker MetricDefinitions: validated like CreateTrainingJob validates them, applied to log lines
-like SageMaker applies them (first capture group; the last value is the job's final metric)."""
+"""SageMaker MetricDefinitions: validated like CreateTrainingJob validates them (for requests and
+job specs alike), applied to log lines like SageMaker applies them (first capture group; the last
+value is the job's final metric)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import InvalidTrainingRequest
 
@@ -15,25 +17,52 @@ MAX_NAME_LENGTH = 255
 
 @dataclass(frozen=True)
 class MetricDefinition:
+    """One entry of AlgorithmSpecification.MetricDefinitions; the job spec's `metrics:` too."""
     name: str
-    pattern: re.Pattern[str]
+    regex: str
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.regex)
 
     def as_request(self) -> dict[str, str]:
-        return {"Name": self.name, "Regex": self.pattern.pattern}
+        return {"Name": self.name, "Regex": self.regex}
+
+
+def check_definition(name: object, regex: object) -> MetricDefinition:
+    """The one place a definition is judged, for requests and job specs alike; the message
+    names the field, and the caller says where the definition sits."""
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME_LENGTH:
+        raise InvalidTrainingRequest(f"Name must be 1-{MAX_NAME_LENGTH} characters, got {name!r}")
+    if not isinstance(regex, str) or not 1 <= len(regex) <= MAX_REGEX_LENGTH:
+        got = len(regex) if isinstance(regex, str) else repr(regex)
+        raise InvalidTrainingRequest(
+            f"Regex for {name!r} must be 1-{MAX_REGEX_LENGTH} characters, got {got}")
+    try:
+        groups = re.compile(regex).groups
+    except re.error as error:
+        raise InvalidTrainingRequest(f"Regex for {name!r} does not compile: {error}") from None
+    if groups != 1:
+        raise InvalidTrainingRequest(
+            f"Regex for {name!r} must have exactly one capture group (the value), has {groups}")
+    return MetricDefinition(name=name, regex=regex)
+
+
+def repeated_names(definitions: Sequence[MetricDefinition]) -> list[str]:
+    names = [d.name for d in definitions]
+    return sorted({name for name in names if names.count(name) > 1})
 
 
 def compile_definitions(definitions: Sequence[Mapping[str, str]]) -> tuple[MetricDefinition, ...]:
     if len(definitions) > MAX_DEFINITIONS:
         raise InvalidTrainingRequest(
             f"MetricDefinitions has {len(definitions)} entries; at most {MAX_DEFINITIONS} allowed")
-    compiled: list[MetricDefinition] = []
-    for position, definition in enumerate(definitions):
-        compiled.append(_compile_one(position, definition))
-    names = [d.name for d in compiled]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    compiled = tuple(_compile_one(position, definition)
+                     for position, definition in enumerate(definitions))
+    duplicates = repeated_names(compiled)
     if duplicates:
         raise InvalidTrainingRequest(f"MetricDefinitions names repeat: {duplicates}")
-    return tuple(compiled)
+    return compiled
 
 
 def _compile_one(position: int, definition: Mapping[str, str]) -> MetricDefinition:
@@ -43,23 +72,10 @@ def _compile_one(position: int, definition: Mapping[str, str]) -> MetricDefiniti
             or not isinstance(definition.get("Regex"), str):
         raise InvalidTrainingRequest(
             f"{where} must be {{'Name': str, 'Regex': str}}, got keys {sorted(definition)}")
-    name, regex = definition["Name"], definition["Regex"]
-    if not 1 <= len(name) <= MAX_NAME_LENGTH:
-        raise InvalidTrainingRequest(f"{where}.Name must be 1-{MAX_NAME_LENGTH} characters")
-    if not 1 <= len(regex) <= MAX_REGEX_LENGTH:
-        raise InvalidTrainingRequest(
-            f"{where}.Regex for {name!r} must be 1-{MAX_REGEX_LENGTH} characters, "
-            f"got {len(regex)}")
     try:
-        pattern = re.compile(regex)
-    except re.error as error:
-        raise InvalidTrainingRequest(f"{where}.Regex for {name!r} does not compile: {error}") \
-            from None
-    if pattern.groups != 1:
-        raise InvalidTrainingRequest(
-            f"{where}.Regex for {name!r} must have exactly one capture group (the value), "
-            f"has {pattern.groups}")
-    return MetricDefinition(name=name, pattern=pattern)
+        return check_definition(definition["Name"], definition["Regex"])
+    except InvalidTrainingRequest as error:
+        raise InvalidTrainingRequest(f"{where}.{error.message}") from None
 
 
 @dataclass

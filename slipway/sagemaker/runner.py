@@ -117,7 +117,8 @@ def run_training_job(
             job_name, f"MaxRuntimeExceeded: the job ran longer than {max_runtime_s} s",
             exit_code=outcome.exit_code, log_path=tree.log_path)
     if outcome.exit_code != 0:
-        raise TrainingJobFailed(job_name, _failure_reason(tree, entry_point, outcome.exit_code),
+        reason = _failure_reason(tree, entry_point, outcome.exit_code)
+        raise TrainingJobFailed(job_name, _user_paths(reason, tree, sources),
                                 exit_code=outcome.exit_code, log_path=tree.log_path)
 
     packaging.pack_directory(tree.model_dir, tree.model_artifact)
@@ -138,6 +139,17 @@ def _child_environ(parent: Mapping[str, str], sagemaker: Mapping[str, str]) -> d
     inherited = {key: value for key, value in parent.items()
                  if not key.startswith("SM_") and key not in _NOT_INHERITED}
     return {**inherited, **sagemaker, "PYTHONUNBUFFERED": "1"}
+
+
+def _user_paths(text: str, tree: layout.JobLayout, sources: Mapping[str, Path]) -> str:
+    """The script names the job's private copy of a channel (`<job>/input/data/train/x.csv`);
+    the user knows the file they gave: name that one."""
+    for name, source in sources.items():
+        private = str(tree.channel_dir(name))
+        if source.is_file():
+            text = text.replace(f"{private}/{source.name}", str(source))
+        text = text.replace(private, str(source if source.is_dir() else source.parent))
+    return text
 
 
 def _failure_reason(tree: layout.JobLayout, entry_point: str, exit_code: int) -> str:

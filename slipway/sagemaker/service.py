@@ -35,10 +35,9 @@ class SageMakerApiError(Exception):
 
 
 def _check(kind: str, request: dict[str, Any]) -> None:
-    try:
-        from slipway.jobs import rules  # type: ignore[attr-defined]
-    except ImportError:  # the rules table lands with a-sm-requests
-        return
+    """SageMaker's own rules, before anything runs (slipway.jobs.rules, each with its source)."""
+    from slipway.jobs import rules
+
     check = rules.check_training_job if kind == "training" else rules.check_tuning_job
     try:
         check(request)
@@ -120,7 +119,7 @@ class LocalSageMaker:
     def list_training_jobs(self, account: str, region: str, params: dict[str, Any]
                            ) -> dict[str, Any]:
         jobs = [job for (a, r, _), job in list(self.training.items()) if (a, r) == (account, region)]
-        return {"TrainingJobSummaries": _page(jobs, params, TrainingJob.summary)}
+        return {"TrainingJobSummaries": _page(jobs, params)}
 
     # -- tuning jobs -----------------------------------------------------------------------
     def create_tuning_job(self, account: str, region: str, request: dict[str, Any]) -> TuningJob:
@@ -192,24 +191,17 @@ def _objective_key(row: dict[str, Any]) -> tuple[bool, float]:
     return (metric is None, metric["Value"] if metric else 0.0)
 
 
-def _page(jobs: list[Any], params: dict[str, Any], summary: Callable[[Any], dict[str, Any]]
-          ) -> list[dict[str, Any]]:
-    """List* filters and sorting SageMaker documents (name, status, creation time); one page."""
-    rows = [summary(job) for job in jobs]
-    contains = params.get("NameContains")
-    status = params.get("StatusEquals")
-    rows = [row for row in rows
-            if (not contains or contains in next(v for k, v in row.items() if k.endswith("Name")))
-            and (not status or next(v for k, v in row.items() if k.endswith("Status")
-                                    and not k.startswith("Secondary")) == status)]
-    by = params.get("SortBy", "CreationTime")
-    def order(row: dict[str, Any]) -> Any:
-        if by == "Name":
-            return next(v for k, v in row.items() if k.endswith("Name"))
-        if by == "Status":
-            return next(v for k, v in row.items() if k.endswith("Status"))
-        return row["CreationTime"]
-    rows.sort(key=order, reverse=params.get("SortOrder", "Ascending") == "Descending")
+def _page(jobs: list[TrainingJob], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """ListTrainingJobs' filters and sorting (NameContains, StatusEquals, SortBy, SortOrder,
+    MaxResults); one page."""
+    rows = [job.summary() for job in jobs]
+    contains, status = params.get("NameContains"), params.get("StatusEquals")
+    rows = [row for row in rows if (not contains or contains in row["TrainingJobName"])
+            and (not status or row["TrainingJobStatus"] == status)]
+    key = {"Name": "TrainingJobName", "Status": "TrainingJobStatus"}.get(
+        params.get("SortBy", "CreationTime"), "CreationTime")
+    rows.sort(key=lambda row: row[key],
+              reverse=params.get("SortOrder", "Ascending") == "Descending")
     return rows[:int(params.get("MaxResults") or 100)]
 
 

@@ -4,16 +4,15 @@ state DescribeTrainingJob reports while and after it runs.
 Statuses follow DescribeTrainingJob
 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html):
 TrainingJobStatus InProgress -> Completed | Failed | Stopping -> Stopped, with SecondaryStatus
-Starting -> Downloading -> Training -> Uploading -> Completed (or Failed, Stopped,
-MaxRuntimeExceeded; Interrupted -> Restarting for a managed spot interruption) and every step in
-SecondaryStatusTransitions.
+Starting -> Downloading -> Training -> Uploading -> Completed (or Failed; Stopped or
+MaxRuntimeExceeded under Stopped; Interrupted -> Restarting for a managed spot interruption) and
+every step in SecondaryStatusTransitions (API_SecondaryStatusTransition.html).
 """
 from __future__ import annotations
 
 import logging
 import math
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import environment, interpreter, packaging, s3io
+from . import environment, interpreter, s3io
 from .cloudwatch import JobLog
 from .errors import TrainingJobFailed, TrainingRunnerError
 from .metrics import MetricCollector, compile_definitions
@@ -46,6 +45,10 @@ _MESSAGES = {
     "Interrupted": "Training job interrupted: the spot instance was reclaimed",
     "Restarting": "Restarting the training job from its last checkpoint",
 }
+
+
+class MaxRuntimeExceeded(TrainingRunnerError):
+    """StoppingCondition.MaxRuntimeInSeconds ran out: the job ends Stopped / MaxRuntimeExceeded."""
 
 
 def now() -> datetime:
@@ -190,10 +193,13 @@ class TrainingJob:
             job_log = JobLog(self.clients("logs"), self.name)
             self.log_stream = job_log.stream
             self._execute(job_log)
+        except MaxRuntimeExceeded:
+            self._finish("Stopped", "MaxRuntimeExceeded")  # a Stopped job, per the API reference
         except TrainingRunnerError as error:
             stopped = self._stop.is_set()
+            reason = error.reason if isinstance(error, TrainingJobFailed) else error.message
             self._finish("Stopped" if stopped else "Failed", "Stopped" if stopped else "Failed",
-                         None if stopped else error.message)
+                         None if stopped else self._container_paths(reason))
         except Exception as error:  # the job fails; the emulator and its other jobs go on
             log.exception("local training job %s", self.name)
             self._finish("Failed", "Failed", f"InternalServerError: {type(error).__name__}: {error}")
@@ -202,6 +208,12 @@ class TrainingJob:
                 job_log.flush()
             if self.on_end is not None:
                 self.on_end(self)
+
+    def _container_paths(self, text: str) -> str:
+        """The reason as the container would word it: paths under /opt/ml, not this machine's."""
+        return text.replace(str(self.work_dir / "channels"), "/opt/ml/input/data") \
+            .replace(str(self.work_dir / "attempt" / self.name), "/opt/ml") \
+            .replace(str(self.work_dir / "code"), "/opt/ml/code")
 
     def _line(self, job_log: JobLog, line: str) -> None:
         job_log.write(line)
@@ -302,7 +314,7 @@ class TrainingJob:
                 self._secondary("Training")
                 continue
             if failure.reason.startswith("MaxRuntimeExceeded"):
-                self._secondary("MaxRuntimeExceeded")
+                raise MaxRuntimeExceeded(failure.reason)
             raise failure
 
     def _started(self, process: subprocess.Popen[str]) -> None:

@@ -75,7 +75,6 @@ class TuningJob:
             self.status, self.modified = "Stopping", now()
             self._stop.set()
             running = [job for job in self.trials if job.status == "InProgress"]
-        self._study.stop()
         for job in running:
             job.stop()
 
@@ -88,7 +87,8 @@ class TuningJob:
         parallel = max(1, min(self.spec.max_parallel, total))
         try:
             search(self.spec, self.name, self._trial, total=total, parallel=parallel,
-                   seed=self.spec.random_seed, catch=(TrialFailed,), study=self._study)
+                   seed=self.spec.random_seed, catch=(TrialFailed,), study=self._study,
+                   callbacks=[self._stop_search])
         except Exception as error:  # the tuning job fails; the emulator goes on
             log.exception("local tuning job %s", self.name)
             self._end("Failed", f"InternalServerError: {type(error).__name__}: {error}")
@@ -101,6 +101,11 @@ class TuningJob:
                       + (f"; the first failure: {reasons[0]}" if reasons else ""))
         else:
             self._end("Completed")
+
+    def _stop_search(self, study: optuna.Study, _trial: object) -> None:
+        # optuna takes a stop only from inside its loop: a callback after each trial
+        if self._stop.is_set():
+            study.stop()
 
     def _end(self, status: str, reason: str | None = None) -> None:
         with self._lock:

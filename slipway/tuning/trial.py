@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import optuna
 
@@ -88,7 +87,3 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def trial_hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
-    return dict(trial.user_attrs.get("hyperparameters", {}))

@@ -9,8 +9,8 @@ execution.
 
 A tuning job can complete without a best training job (no trial reported the objective):
 DescribeHyperParameterTuningJob then has no BestTrainingJob, and a ResultSelector path into it
-would fail the state with States.Runtime, which no Catch catches (Step Functions, "Error
-handling"). So the Tune state selects only what is always there, a Choice on
+would fail the state with States.Runtime, which no Catch catches: "A retry or catch on States.ALL
+won't catch States.Runtime errors" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). So the Tune state selects only what is always there, a Choice on
 ObjectiveStatusCounters.Succeeded routes "no best" to the failure notification, and only then is
 the best job read (DescribeHyperParameterTuningJob through the AWS SDK integration).
 """
@@ -137,7 +137,9 @@ class TrainingPipeline(Construct):
                   .when(sfn.Condition.boolean_equals("$.evaluation.promote", True), promotion.next(promoted))
                   .otherwise(kept))
         has_best = (sfn.Choice(self, "HasBest")
-                    .when(sfn.Condition.number_greater_than("$.tuning.objectives.Succeeded", 0), best.next(train))
+                    .when(sfn.Condition.and_(sfn.Condition.is_present("$.tuning.objectives.Succeeded"),
+                                              sfn.Condition.number_greater_than("$.tuning.objectives.Succeeded", 0)),
+                          best.next(train))
                     .otherwise(no_best))
         definition = name_run.next(static).next(tune).next(has_best)
         train.next(evaluation).next(decide)

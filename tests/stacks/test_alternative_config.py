@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stacks.constructs.training_pipeline import JobNaming
 from stacks.nag import PACKS
 
 
@@ -55,5 +56,7 @@ def test_given_a_long_model_name_then_job_names_fit_sagemakers_limits(alternativ
     [machine] = _resources(_template(alternative_assembly, "SlipwayTraining"), "AWS::StepFunctions::StateMachine")
     definition = "".join(p for p in machine["DefinitionString"]["Fn::Join"][1] if isinstance(p, str))
 
-    assert "States.Format('churn-predic-{}-hpo', $.run.id)" in definition  # 12 + 1 + 8 + 4 <= 32
-    assert "States.Format('churn-predic-{}-final', $.run.id)" in definition
+    prefix = JobNaming.for_stack("churn-prediction-v2", "SlipwayTraining").prefix
+    assert prefix.startswith("churn-predi-") and len(f"{prefix}-0123abcd-hpo") <= 32  # 11 + 1 + 6 + 1 + 8 + 4
+    assert f"States.Format('{prefix}-{{}}-hpo', $.run.id)" in definition
+    assert f"States.Format('{prefix}-{{}}-final', $.run.id)" in definition

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from stacks.constructs.training_pipeline import JobNaming
 from stacks.nag import PACKS, acknowledge, flatten_reference
+
+JOB_PREFIX = JobNaming.for_stack("model", "SlipwayTraining").prefix  # unique to the stack
 
 # Every acknowledged finding in the default configuration. A new one must be added here on purpose,
 # with its reason in the stacks and in docs/operations.md.
@@ -24,9 +27,9 @@ ACKNOWLEDGED = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
     "log-group:/aws/sagemaker/TrainingJobs:*]",
     "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-    "hyper-parameter-tuning-job/model-*]",
+    f"hyper-parameter-tuning-job/{JOB_PREFIX}-*]",
     "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-    "training-job/model-*]",
+    f"training-job/{JOB_PREFIX}-*]",
     "Serverless::Serverless-LambdaDLQ",
     "Serverless::Serverless-LambdaLatestVersion",
     "Serverless::Serverless-SQSRedrivePolicy",

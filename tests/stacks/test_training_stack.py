@@ -38,8 +38,14 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_and_promotes_only_if_not_w
         order.append(state)
         state = states[state]["Next"]
     assert order + [state] == ["NameRun", "StaticHyperparameters", "Tune", "HasBest"]
-    assert states["HasBest"]["Choices"] == [{"Variable": "$.tuning.objectives.Succeeded", "NumericGreaterThan": 0,
+    # A Choice on a missing variable is itself a States.Runtime: test presence first
+    assert states["HasBest"]["Choices"] == [{"And": [{"Variable": "$.tuning.objectives.Succeeded", "IsPresent": True},
+                                                     {"Variable": "$.tuning.objectives.Succeeded",
+                                                      "NumericGreaterThan": 0}],
                                              "Next": "DescribeBest"}]
+    assert states["HasBest"]["Default"] == "NoBestTrainingJob"
+    assert states["NoBestTrainingJob"]["ResultPath"] == "$.error"
+    assert states["NoBestTrainingJob"]["Next"] == "NotifyFailedSummary"
     order, state = [], "DescribeBest"
     while state in states and "Next" in states[state]:
         order.append(state)

@@ -13,7 +13,7 @@ def test_unset_variables_default_to_the_opt_ml_layout() -> None:
 
     assert env.base_dir == Path("/opt/ml")
     assert env.model_dir == Path("/opt/ml/model")
-    assert env.failure_path == Path("/opt/ml/output/failure")
+    assert env.output_dir == Path("/opt/ml/output")
     assert env.channel("train") == Path("/opt/ml/input/data/train")
 
 
@@ -23,10 +23,10 @@ def test_defaults_follow_sagemaker_base_dir(tmp_path: Path) -> None:
     assert env.model_dir == tmp_path / "model"
     assert env.output_data_dir == tmp_path / "output" / "data"
     assert env.checkpoint_dir == tmp_path / "checkpoints"
-    assert env.failure_path == tmp_path / "output" / "failure"
+    assert env.output_dir == tmp_path / "output"
     assert env.channel("train") == tmp_path / "input" / "data" / "train"
     assert env.channel("validation") is None
-    assert (env.num_gpus, env.num_cpus, env.device) == (0, 3, "cpu")
+    assert (env.num_gpus, env.num_cpus) == (0, 3)
     assert (env.hosts, env.current_host) == (("localhost",), "localhost")
 
 
@@ -48,12 +48,11 @@ def test_sm_variables_override_the_defaults(tmp_path: Path) -> None:
     })
 
     assert env.model_dir == Path("/m")
-    assert env.failure_path == Path("/o/failure")
+    assert env.output_dir == Path("/o")
     assert env.output_data_dir == Path("/od")
     assert env.channel("train") == Path("/data/t")
     assert env.channel("validation") == Path("/data/v")
     assert (env.num_gpus, env.num_cpus) == (1, 8)
-    assert env.device == "cuda"
     assert (env.hosts, env.current_host) == (("algo-1",), "algo-1")
 
 

@@ -31,14 +31,6 @@ class TrainingEnv:
     hosts: tuple[str, ...] = ("localhost",)
     current_host: str = "localhost"
 
-    @property
-    def failure_path(self) -> Path:
-        return self.output_dir / "failure"
-
-    @property
-    def device(self) -> str:
-        return "cuda" if self.num_gpus > 0 else "cpu"
-
     def channel(self, name: str) -> Path | None:
         return self.channels.get(name)
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +71,19 @@ def test_train_without_data_says_how_to_give_it(tmp_path: Path) -> None:
 
     assert str(caught.value) == ("slipway: error: no train channel: pass --channel train=PATH, "
                                  "--dataset NAME, or set channels.local.train in the spec")
+
+
+def test_cloud_dry_run_refuses_what_sagemaker_would_refuse_with_its_message(
+        shipped: dict[str, Any], write_spec: Callable[[dict[str, Any]], Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The request #3 landed: the first-party XGBoost image with our metric definitions. Source:
+    https://github.com/aws/sagemaker-xgboost-container/issues/121 (SageMaker's answer)."""
+    landed = write_spec({**shipped, "image": {"framework": "xgboost", "version": "3.0-5"}})
+
+    code = main(["cloud", "train", str(landed), *CLOUD, "--job-name", "xgb-cli-3"])
+
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err == ("slipway: ValidationException: You can't override the metric definitions "
+                            "for Amazon SageMaker algorithms. Please retry the request without "
+                            "specifying metric definitions.\n")

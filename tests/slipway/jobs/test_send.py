@@ -54,6 +54,11 @@ def test_a_training_job_is_created_after_its_code_is_uploaded(clients: Any,
     (tmp_path / "code.tar.gz").write_bytes(body["Body"].read())
     with tarfile.open(tmp_path / "code.tar.gz") as archive:
         assert "train.py" in archive.getnames()
+        installed = archive.extractfile("requirements.txt").read().decode()  # type: ignore[union-attr]
+    # the container installs the lock's exact versions, as the pipeline's wheelhouse does
+    locked = [line.split(" ", 1)[0] for line in (spec.source_dir / "requirements.lock").read_text()
+              .splitlines() if line and not line.startswith("#")]
+    assert installed.split() == locked and any(p.startswith("xgboost-cu12==") for p in locked)
     described = clients("sagemaker").describe_training_job(TrainingJobName="xgb-send-1")
     assert described["HyperParameters"] == request["HyperParameters"]
     assert described["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"

@@ -202,3 +202,29 @@ def test_the_script_sees_the_gpus_and_the_caller_gets_its_process(
 
     assert lines == ["gpus 4"]
     assert len(started) == 1 and started[0] > 0
+
+
+def test_a_failure_names_the_file_the_user_gave_not_the_jobs_private_copy(
+        tmp_path: Path) -> None:
+    """Issue 12, item 8: the script reads its private copy under input/data/<channel>/; the
+    reason the user reads names the file they passed."""
+    user_file = tmp_path / "mine" / "latin1.csv"
+    user_file.parent.mkdir()
+    user_file.write_bytes("name,target\ncaf\xe9,1\n".encode("latin-1"))
+    source = _script(tmp_path, """
+        import os, pathlib, sys
+        path = pathlib.Path(os.environ["SM_CHANNEL_TRAIN"]) / "latin1.csv"
+        try:
+            path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            failure = pathlib.Path(os.environ["SAGEMAKER_BASE_DIR"]) / "output" / "failure"
+            failure.write_text(f"InvalidData: {path} cannot be read: {error}")
+            sys.exit(1)
+        """)
+
+    with pytest.raises(TrainingJobFailed) as caught:
+        run_training_job("latin1", base_dir=tmp_path / "jobs", channels={"train": user_file},
+                         source_dir=source)
+
+    assert caught.value.reason.startswith(f"InvalidData: {user_file} cannot be read: 'utf-8'")
+    assert "input/data" not in caught.value.reason
