@@ -5,6 +5,7 @@ choice of account, region and endpoint (AWS_ENDPOINT_URL reaches `slipway local 
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,19 @@ def stack_outputs(cloudformation: Any, stacks: tuple[str, ...] = STACKS) -> dict
         for output in described[0].get("Outputs", []):
             outputs[output["OutputKey"]] = output["OutputValue"]
     return outputs
+
+
+def clients_for(endpoint: str | None) -> Any:
+    """boto3 clients as boto3 chooses account, region and credentials; the emulator at a loopback
+    endpoint takes any credentials, so it gets placeholder ones when none are set."""
+    from slipway.aws import AwsTarget, Clients
+
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    loopback = bool(endpoint) and any(host in endpoint for host in ("://localhost", "://127.0.0.1"))
+    if loopback and not (key and secret):
+        key, secret = "testing", "testing"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return Clients(AwsTarget(region=region, endpoint_url=endpoint, access_key_id=key, secret_access_key=secret))
 
 
 def discover(clients: Callable[[str], Any]) -> DeployedApp:

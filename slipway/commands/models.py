@@ -15,12 +15,10 @@ def _run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from slipway import models
-    from slipway.aws import AwsTarget, Clients
-    from slipway.deployed import DeploymentNotFound, discover
+    from slipway.deployed import DeploymentNotFound, clients_for, discover
     from slipway.promote import PromotionError
 
-    clients = Clients(AwsTarget(region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-                                or "us-east-1", endpoint_url=os.environ.get("AWS_ENDPOINT_URL")))
+    clients = clients_for(os.environ.get("AWS_ENDPOINT_URL"))
     try:
         app = discover(clients)
         s3 = clients("s3")

@@ -73,17 +73,6 @@ def _run_on(clients: Any, files: dict[str, Path], *, timeout_s: float | None, ve
     return 0 if outcome.succeeded else 1
 
 
-def _running_clients(endpoint: str) -> Any:
-    from slipway.aws import AwsTarget, Clients
-
-    loopback = any(host in endpoint for host in ("://localhost", "://127.0.0.1"))
-    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if loopback and not (key and secret):
-        key, secret = "testing", "testing"  # the emulator accepts any credentials
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return Clients(AwsTarget(region=region, endpoint_url=endpoint, access_key_id=key, secret_access_key=secret))
-
-
 def _pipeline_run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -103,7 +92,9 @@ def _pipeline_run(args: argparse.Namespace) -> int:
                 print("--max-jobs changes the synthesized tuning job, so it needs a fresh deployment: "
                       "stop `slipway local up` (or unset AWS_ENDPOINT_URL) and run again", file=sys.stderr)
                 return 2
-            return _run_on(_running_clients(endpoint), files, timeout_s=args.timeout, verbose=args.verbose)
+            from slipway.deployed import clients_for
+
+            return _run_on(clients_for(endpoint), files, timeout_s=args.timeout, verbose=args.verbose)
         from slipway.local.stack import deploy_local
 
         context = {"training_job_spec": max_jobs_spec(args.project, args.max_jobs)} if args.max_jobs else None

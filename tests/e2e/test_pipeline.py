@@ -104,6 +104,18 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_promotes_and_serving_follo
     assert (message["outcome"], message["pointer"]["version"]) == ("promoted", pointer["version"])
 
 
+
+def test_models_lists_the_promoted_version_as_serving_through_the_endpoint(deployment, app, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", deployment.target.endpoint_url)
+    serving = json.loads(deployment.clients("s3").get_object(Bucket=app.models_bucket,
+                                                             Key=app.pointer_key)["Body"].read())["version"]
+
+    assert main(["models", "list"]) == 0
+
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"* {serving}  ") and "validation:logloss=" in line
+
+
 def test_a_worse_candidate_is_not_promoted_and_the_notification_says_why(deployment, app, data, notifications,
                                                                          tmp_path, capsys):
     serving = json.loads(deployment.clients("s3").get_object(Bucket=app.models_bucket,
