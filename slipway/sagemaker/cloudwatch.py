@@ -13,7 +13,8 @@ _FLUSH_EVERY_S = 1.0
 
 
 class JobLog:
-    """Buffers lines and ships them in PutLogEvents batches; flushed at least once a second."""
+    """Buffers lines and ships them in PutLogEvents batches, at least once a second (a quiet
+    script's last lines too, so a reader sees them while the job runs); `close` ships the rest."""
 
     def __init__(self, logs: Any, job_name: str, *, host: str = "algo-1") -> None:
         self._logs = logs
@@ -26,6 +27,18 @@ class JobLog:
         except logs.exceptions.ResourceAlreadyExistsException:
             pass
         logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=self.stream)
+        self._closed = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name=f"log-{job_name}", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._closed.wait(_FLUSH_EVERY_S):
+            self.flush()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._ticker.join()
+        self.flush()
 
     def write(self, line: str) -> None:
         with self._lock:
@@ -39,6 +52,8 @@ class JobLog:
         with self._lock:
             batch, self._pending = self._pending, []
             self._last_flush = time.monotonic()
+            if not batch:
+                return
             for start in range(0, len(batch), _BATCH):
                 self._logs.put_log_events(logGroupName=LOG_GROUP, logStreamName=self.stream,
                                           logEvents=batch[start:start + _BATCH])

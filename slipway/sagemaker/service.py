@@ -103,7 +103,8 @@ class LocalSageMaker:
         return job
 
     def training_job(self, account: str, region: str, name: str) -> TrainingJob:
-        job = self.training.get((account, region, name))
+        with self._lock:
+            job = self.training.get((account, region, name))
         if job is None:
             raise not_found()
         return job
@@ -118,7 +119,8 @@ class LocalSageMaker:
 
     def list_training_jobs(self, account: str, region: str, params: dict[str, Any]
                            ) -> dict[str, Any]:
-        jobs = [job for (a, r, _), job in list(self.training.items()) if (a, r) == (account, region)]
+        with self._lock:
+            jobs = [job for (a, r, _), job in self.training.items() if (a, r) == (account, region)]
         return {"TrainingJobSummaries": _page(jobs, params)}
 
     # -- tuning jobs -----------------------------------------------------------------------
@@ -143,7 +145,8 @@ class LocalSageMaker:
         return job
 
     def tuning_job(self, account: str, region: str, name: str) -> TuningJob:
-        job = self.tuning.get((account, region, name))
+        with self._lock:
+            job = self.tuning.get((account, region, name))
         if job is None:
             raise SageMakerApiError("ResourceNotFound",
                                     f"Amazon SageMaker can't find a tuning job with name {name}")
@@ -160,9 +163,7 @@ class LocalSageMaker:
     def list_tuning_job_trials(self, account: str, region: str, params: dict[str, Any]
                                ) -> dict[str, Any]:
         job = self.tuning_job(account, region, params["HyperParameterTuningJobName"])
-        with job._lock:
-            trials = list(job.trials)
-        rows = [job.trial_summary(trial) for trial in trials]
+        rows = [job.trial_summary(trial) for trial in job.trial_jobs()]
         status = params.get("StatusEquals")
         rows = [row for row in rows if not status or row["TrainingJobStatus"] == status]
         by = params.get("SortBy", "CreationTime")
@@ -177,11 +178,13 @@ class LocalSageMaker:
         return {"TrainingJobSummaries": rows[:int(params.get("MaxResults") or 100)]}
 
     def close(self) -> None:
-        for tuning in list(self.tuning.values()):
+        with self._lock:
+            tunings, jobs = list(self.tuning.values()), list(self.training.values())
+        for tuning in tunings:
             tuning.stop()
-        for job in list(self.training.values()):
+        for job in jobs:
             job.stop()
-        for job in list(self.training.values()):
+        for job in jobs:
             job.wait(30)
         shutil.rmtree(self.work_root, ignore_errors=True)
 

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import environment, interpreter, s3io
+from . import environment, interpreter, packaging, s3io
 from .cloudwatch import JobLog
 from .errors import TrainingJobFailed, TrainingRunnerError
 from .metrics import MetricCollector, compile_definitions
@@ -197,6 +197,8 @@ class TrainingJob:
             self._finish("Stopped", "MaxRuntimeExceeded")  # a Stopped job, per the API reference
         except TrainingRunnerError as error:
             stopped = self._stop.is_set()
+            if stopped:
+                self._upload_what_the_script_saved()
             reason = error.reason if isinstance(error, TrainingJobFailed) else error.message
             self._finish("Stopped" if stopped else "Failed", "Stopped" if stopped else "Failed",
                          None if stopped else self._container_paths(reason))
@@ -205,9 +207,22 @@ class TrainingJob:
             self._finish("Failed", "Failed", f"InternalServerError: {type(error).__name__}: {error}")
         finally:
             if job_log is not None:
-                job_log.flush()
+                job_log.close()
             if self.on_end is not None:
                 self.on_end(self)
+
+    def _upload_what_the_script_saved(self) -> None:
+        """A stopped job keeps its results: SageMaker uploads what the script saved in its model
+        directory before it ended (API_StopTrainingJob.html)."""
+        model_dir = self.work_dir / "attempt" / self.name / "model"
+        if not model_dir.is_dir() or not any(model_dir.iterdir()):
+            return
+        archive = packaging.pack_directory(model_dir, self.work_dir / "stopped-model.tar.gz")
+        output = self.request["OutputDataConfig"]
+        self.model_uri = s3io.upload_file(
+            self.clients("s3"), archive,
+            f"{output['S3OutputPath'].rstrip('/')}/{self.name}/output/model.tar.gz",
+            output.get("KmsKeyId"))
 
     def _container_paths(self, text: str) -> str:
         """The reason as the container would word it: paths under /opt/ml, not this machine's."""
@@ -228,7 +243,7 @@ class TrainingJob:
             with self._lock:
                 process = self._process
             if process is not None:
-                process.send_signal(signal.SIGTERM)  # the two-minute spot notice, then SIGTERM
+                process.send_signal(signal.SIGTERM)  # the instance is reclaimed
 
     def _execute(self, job_log: JobLog) -> None:
         request, s3 = self.request, self.clients("s3")

@@ -24,6 +24,7 @@ import optuna
 
 from slipway.tuning import request as from_request
 from slipway.tuning import space
+from slipway.tuning.trial import IntermediateValues
 from slipway.tuning.tuner import new_study, search
 
 from .training_job import TrainingJob, now
@@ -96,7 +97,7 @@ class TuningJob:
         if self._stop.is_set():
             self._end("Stopped")
         elif self.best() is None:
-            reasons = [job.failure_reason for job in self.trials if job.failure_reason]
+            reasons = [job.failure_reason for job in self.trial_jobs() if job.failure_reason]
             self._end("Failed", "No training job succeeded"
                       + (f"; the first failure: {reasons[0]}" if reasons else ""))
         else:
@@ -135,22 +136,13 @@ class TuningJob:
             raise optuna.TrialPruned("the tuning job is stopping")
         chosen = space.sample(trial, self.spec.ranges)
         tuned = from_request.as_hyperparameters(chosen, self.spec.ranges)
-        pending: list[float] = []  # the latest objective value, reported once a later one comes
-        steps = [0]
+        values = IntermediateValues(trial, self._objective)
         job_box: list[TrainingJob] = []
 
         def watch(line: str) -> None:
-            match = self._objective.search(line)
-            value = _number(match.group(1)) if match else None
-            if value is None:
-                return
-            if pending:
-                steps[0] += 1
-                trial.report(pending.pop(), steps[0])
-                if job_box and trial.should_prune():
-                    job_box[0].early_stopped = True
-                    job_box[0].stop()
-            pending.append(value)
+            if values.feed(line) and job_box:
+                job_box[0].early_stopped = True
+                job_box[0].stop()  # SageMaker's early stopping stops the training job
 
         request = self._trial_request(trial.number + 1, tuned)
         cpus = max(1, (os.cpu_count() or 1) // max(1, min(self.spec.max_parallel, self._total())))
@@ -171,8 +163,12 @@ class TuningJob:
         return value
 
     # -- the API's view -------------------------------------------------------------------
+    def trial_jobs(self) -> list[TrainingJob]:
+        with self._lock:
+            return list(self.trials)
+
     def best(self) -> TrainingJob | None:
-        finished = [job for job in self.trials if job.status == "Completed"
+        finished = [job for job in self.trial_jobs() if job.status == "Completed"
                     and job.objective(self.spec.objective_metric) is not None]
         if not finished:
             return None
@@ -224,13 +220,6 @@ class TuningJob:
             "HyperParameterTuningJobName", "HyperParameterTuningJobArn",
             "HyperParameterTuningJobStatus", "CreationTime", "LastModifiedTime",
             "TrainingJobStatusCounters", "ObjectiveStatusCounters") if key in body}
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def _objective_status(job: TrainingJob, value: float | None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import optuna
@@ -23,6 +23,32 @@ from . import space
 class ObjectiveNotFound(JobError):
     """The objective regex matched nothing a finished trial printed: every further trial (and
     every cloud job) would be judged on nothing. Stops the search."""
+
+
+@dataclass
+class IntermediateValues:
+    """A trial's objective as its job prints it: each value but the latest is reported to optuna
+    as an intermediate result (what early stopping and Hyperband judge). Fed every log line, by
+    `slipway tune`'s trials and by the local SageMaker's tuning jobs alike."""
+    trial: optuna.Trial
+    pattern: re.Pattern[str]
+    steps: int = 0
+    _pending: list[float] = field(default_factory=list)
+
+    def feed(self, line: str) -> bool:
+        """True when the trial should stop early."""
+        match = self.pattern.search(line)
+        value = _number(match.group(1)) if match else None
+        if value is None:
+            return False
+        prune = False
+        if self._pending:
+            self.steps += 1
+            self.trial.report(self._pending.pop(), self.steps)
+            self.trial.set_user_attr("steps", self.steps)
+            prune = self.trial.should_prune()
+        self._pending.append(value)
+        return prune
 
 
 @dataclass
@@ -44,23 +70,13 @@ class TrialRunner:
         chosen = space.sample(trial, self.spec.tuning.ranges)
         trial.set_user_attr("hyperparameters", chosen)
         trial.set_user_attr("job_name", self.job_name(trial.number))
-        pending: list[float] = []  # the latest match, reported once a later one arrives
-        steps = [0]
+        values = IntermediateValues(trial, re.compile(objective.regex))
 
         def watch(line: str) -> None:
             if self.on_line is not None:
                 self.on_line(trial.number, line)
-            match = pattern.search(line)
-            value = _number(match.group(1)) if match else None
-            if value is None:
-                return
-            if pending:
-                steps[0] += 1
-                trial.report(pending.pop(), steps[0])
-                trial.set_user_attr("steps", steps[0])
-                if trial.should_prune():
-                    raise optuna.TrialPruned(f"pruned after {steps[0]} intermediate values")
-            pending.append(value)
+            if values.feed(line):
+                raise optuna.TrialPruned(f"pruned after {values.steps} intermediate values")
 
         try:
             result = run_training_job(

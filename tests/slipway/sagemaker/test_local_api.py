@@ -115,6 +115,18 @@ def _script(tmp: Path, body: str) -> Path:
     return tmp
 
 
+def _log_lines(aws: Clients, job: str) -> list[str]:
+    logs = aws("logs")
+    try:
+        streams = logs.describe_log_streams(logGroupName=LOG_GROUP,
+                                            logStreamNamePrefix=f"{job}/")["logStreams"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [e["message"] for s in streams for e in logs.get_log_events(
+        logGroupName=LOG_GROUP, logStreamName=s["logStreamName"])["events"]
+        if not e["message"].startswith(("[slipway]", "building the training environment"))]
+
+
 def _model_files(aws: Clients, uri: str) -> dict[str, bytes]:
     bucket, key = uri[5:].split("/", 1)
     body = aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -183,17 +195,20 @@ def test_a_module_missing_from_the_training_requirements_fails_as_in_the_contain
 
 def test_stop_training_job_stops_it(aws: Clients, spec: JobSpec, tmp_path: Path) -> None:
     request = _request(spec, "sleeper")
-    source = _script(tmp_path / "code", "import time\nprint('started', flush=True)\n"
-                                        "time.sleep(600)\n")
+    source = _script(tmp_path / "code", "import os, pathlib, time\n"
+                     "pathlib.Path(os.environ['SM_MODEL_DIR'], 'partial.txt').write_text('so far')\n"
+                     "print('started', flush=True)\ntime.sleep(600)\n")
     _send(aws, request, source)
-    _until(lambda: aws("sagemaker").describe_training_job(TrainingJobName="sleeper"),
-           "SecondaryStatus", done=("Training",))
+    _until(lambda: {"lines": _log_lines(aws, "sleeper")}, "lines", done=(["started"],),
+           timeout_s=120)  # the log reaches CloudWatch while the job runs
 
     aws("sagemaker").stop_training_job(TrainingJobName="sleeper")
     job = _training(aws, "sleeper", timeout_s=60)
 
     assert (job["TrainingJobStatus"], job["SecondaryStatus"]) == ("Stopped", "Stopped")
     assert [t["Status"] for t in job["SecondaryStatusTransitions"]][-2:] == ["Stopping", "Stopped"]
+    assert _model_files(aws, job["ModelArtifacts"]["S3ModelArtifacts"]) == {
+        "partial.txt": b"so far"}  # what the script saved is kept (API_StopTrainingJob.html)
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         aws("sagemaker").stop_training_job(TrainingJobName="sleeper")
     assert refused.value.response["Error"]["Code"] == "ValidationException"
