@@ -17,7 +17,8 @@ from pathlib import Path
 
 from slipway.errors import SlipwayError
 
-COMMAND_MODULES = ("slipway.commands.local", "slipway.commands.jobs")
+COMMAND_MODULES = ("slipway.commands.local", "slipway.commands.jobs", "slipway.commands.pipeline",
+                   "slipway.commands.models")
 log = logging.getLogger("slipway")
 
 

@@ -42,6 +42,7 @@ class TrainingStack(cdk.Stack):
         refs = import_data(self, data)
         model = config.model_name
         data_prefix, output_prefix = f"training/{model}/", f"training/{model}/"
+        models_prefix = f"models/{model}/"  # each promoted version at <prefix><version>/model.tar.gz
         checkpoint_prefix = f"{CHECKPOINTS_PREFIX}{model}/"
         spec = load_job_spec(PROJECT / config.training_job_spec)
 
@@ -82,7 +83,7 @@ class TrainingStack(cdk.Stack):
         code.report(self)
         environment = {
             "SLIPWAY_MODEL_BUCKET": models_bucket_name,
-            "SLIPWAY_MODEL_NAME": model,
+            "SLIPWAY_MODELS_PREFIX": models_prefix,
             "SLIPWAY_MODEL_POINTER_KEY": config.pointer_key,
             "SLIPWAY_CANDIDATE_PREFIX": output_prefix,
             "SLIPWAY_OBJECTIVE_METRIC": jobs.objective_metric,
@@ -107,7 +108,7 @@ class TrainingStack(cdk.Stack):
         allow_list(evaluate_role, bucket=refs.models_bucket, prefixes=[config.pointer_key])  # 404, not 403
         allow_objects(evaluate_role, bucket=refs.models_bucket, keys="models/*", actions=["s3:GetObject"],
                       why="the serving model's artifact, wherever its pointer names it.")
-        allow_objects(promote_role, bucket=refs.models_bucket, keys=f"models/{model}/*", actions=["s3:PutObject"],
+        allow_objects(promote_role, bucket=refs.models_bucket, keys=f"{models_prefix}*", actions=["s3:PutObject"],
                       why="each promotion adds models/<model>/<version>/model.tar.gz.")
         allow_objects(promote_role, bucket=refs.models_bucket, keys=config.pointer_key, actions=["s3:PutObject"])
 
@@ -131,6 +132,7 @@ class TrainingStack(cdk.Stack):
             "TrainingDataUri": f"s3://{refs.data_bucket.bucket_name}/{data_prefix}",
             "SageMakerRoleArn": self.execution_role.role_arn,
             "NotificationTopicArn": self.notifications.topic.topic_arn,
+            "ModelsPrefix": models_prefix,
             "TrainerSourceSha256": source.sha256,
         }.items():
             cdk.CfnOutput(self, name, value=value)

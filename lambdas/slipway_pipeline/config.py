@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .errors import ConfigError
 
 MODEL_BUCKET = "SLIPWAY_MODEL_BUCKET"
-MODEL_NAME = "SLIPWAY_MODEL_NAME"
+MODELS_PREFIX = "SLIPWAY_MODELS_PREFIX"
 POINTER_KEY = "SLIPWAY_MODEL_POINTER_KEY"
 CANDIDATE_PREFIX = "SLIPWAY_CANDIDATE_PREFIX"
 OBJECTIVE_METRIC = "SLIPWAY_OBJECTIVE_METRIC"
@@ -18,31 +18,30 @@ TOLERANCE = "SLIPWAY_PROMOTION_TOLERANCE"
 
 OBJECTIVE_TYPES = ("Maximize", "Minimize")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_MODELS_PREFIX = re.compile(r"^models/[a-zA-Z0-9][a-zA-Z0-9-]{0,62}/$")  # contracts/pointer.schema.json
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
     model_bucket: str
-    model_name: str
+    models_prefix: str  # "models/<model name>/": promoted versions live at <prefix><version>/model.tar.gz
     pointer_key: str
     candidate_prefix: str  # where training writes candidates, e.g. "training/model/"
     objective_metric: str  # a manifest metrics key, e.g. "validation:accuracy"
     objective_type: str  # Maximize | Minimize
     tolerance: float  # how much worse than the serving model a candidate may be and still be promoted
 
-    @property
-    def models_prefix(self) -> str:
-        return f"models/{self.model_name}/"
+    def artifact_key(self, version: str) -> str:
+        return f"{self.models_prefix}{version}/model.tar.gz"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PipelineConfig:
         bucket = _required(environ, MODEL_BUCKET)
         if not _BUCKET.match(bucket):
             raise ConfigError(f"{MODEL_BUCKET} must be an S3 bucket name, got {bucket!r}")
-        name = _required(environ, MODEL_NAME)
-        if not _NAME.match(name):
-            raise ConfigError(f"{MODEL_NAME} must be 1-63 lowercase letters, digits and hyphens, got {name!r}")
+        models_prefix = _required(environ, MODELS_PREFIX)
+        if not _MODELS_PREFIX.match(models_prefix):
+            raise ConfigError(f"{MODELS_PREFIX} must be 'models/<model name>/', got {models_prefix!r}")
         objective_type = _required(environ, OBJECTIVE_TYPE)
         if objective_type not in OBJECTIVE_TYPES:
             raise ConfigError(f"{OBJECTIVE_TYPE} must be one of {', '.join(OBJECTIVE_TYPES)}, got {objective_type!r}")
@@ -56,7 +55,7 @@ class PipelineConfig:
         prefix = _required(environ, CANDIDATE_PREFIX)
         if not prefix.endswith("/") or prefix.startswith("/"):
             raise ConfigError(f"{CANDIDATE_PREFIX} must be a key prefix ending in '/', got {prefix!r}")
-        return cls(model_bucket=bucket, model_name=name, pointer_key=_required(environ, POINTER_KEY),
+        return cls(model_bucket=bucket, models_prefix=models_prefix, pointer_key=_required(environ, POINTER_KEY),
                    candidate_prefix=prefix, objective_metric=_required(environ, OBJECTIVE_METRIC),
                    objective_type=objective_type, tolerance=tolerance)
 

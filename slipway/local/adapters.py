@@ -85,8 +85,10 @@ class MotoAdapter:
                                        False),
         "AWS::S3::Bucket": Coverage(COMPLETED_BY_SLIPWAY, "notifications, versioning, public access block and "
                                     "lifecycle rules applied through the S3 API (lifecycle expiry does not run)"),
-        "AWS::StepFunctions::StateMachine": Coverage(EMULATED, "created; SageMaker .sync states cannot run locally "
-                                                     "— use `slipway train` / `slipway tune` for the same job specs"),
+        "AWS::StepFunctions::StateMachine": Coverage(COMPLETED_BY_SLIPWAY, "executed by moto's ASL interpreter; Slipway adds "
+                                                     "the SageMaker .sync integrations (waiting on the local "
+                                                     "SageMaker's real jobs) and routes Lambda tasks to the "
+                                                     "hosted functions"),
         "AWS::CloudWatch::Alarm": Coverage(NOT_EMULATED, "moto's CloudFormation has no alarms; they are checked by "
                                            "template assertions", False),
         "AWS::SNS::TopicPolicy": Coverage(NOT_EMULATED, "moto does not store topic policies from CloudFormation; "

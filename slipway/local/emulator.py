@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from slipway.aws import AwsTarget
-from slipway.local import moto_patches
+from slipway.local import moto_patches, stepfunctions
 from slipway.local.faults import Fault, with_faults
 from slipway.errors import SlipwayError
 from slipway.sagemaker import service as local_sagemaker
@@ -55,6 +55,7 @@ class MotoEmulator:
         urllib.request.urlopen(urllib.request.Request(f"http://{self.host}:{port}/moto-api/reset", method="POST"),
                                timeout=10).close()
         log.info("moto server listening on %s:%s", self.host, port)
+        stepfunctions.enable(f"http://localhost:{port}")
         target = AwsTarget(
             region=self.region,
             endpoint_url=f"http://localhost:{port}",
@@ -94,6 +95,7 @@ class MotoEmulator:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+            stepfunctions.disable()
             self._running.release()
 
     def __enter__(self) -> AwsTarget:

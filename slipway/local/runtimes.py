@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from slipway.errors import SlipwayError
+
 # The SDK the Lambda runtimes include is listed per runtime at
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html ("Runtime-included SDK
 # versions") and moves with AWS's runtime updates; the pin is the one the kit itself is tested with.
@@ -27,7 +29,7 @@ RUNTIME_PACKAGES = ("boto3==1.44.8", "botocore==1.44.8", "awslambdaric==4.2.2", 
 PYTHON_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 
 
-class RuntimeUnavailable(RuntimeError):
+class RuntimeUnavailable(SlipwayError):
     """The function's runtime cannot run on this machine; the message says why and what to do."""
 
 

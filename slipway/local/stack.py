@@ -28,6 +28,7 @@ from slipway.local.runtimes import PYTHON_RUNTIMES, RuntimeUnavailable
 from slipway.local.gateway import LocalApiGateway
 from slipway.local.kinesis_poller import MappingPoller, MappingSettings
 from slipway.local.routes import routes_from_template
+from slipway.local import stepfunctions
 from slipway.local.sqs_poller import SqsMappingSettings, SqsPoller
 from slipway.synth import synthesize
 from slipway.errors import SlipwayError
@@ -256,6 +257,7 @@ def deploy_local(project: Path, *, context: dict[str, Any] | None = None, api_po
         functions, notes = _host_functions(artifacts, deployer.clients, stacks, logs, work_dir)
         for note in notes:
             log.warning("%s", note)
+        stepfunctions.host({key: f.invoke for f in functions.values() for key in (f.config.arn, f.config.name)})
         deployment = LocalDeployment(project=project, target=aws, stacks=stacks, functions=functions,
                                      clients=deployer.clients, backend=backend, logs=logs, work_dir=work_dir,
                                      notes=notes)

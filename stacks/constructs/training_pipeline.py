@@ -127,8 +127,7 @@ class TrainingPipeline(Construct):
             payload=sfn.TaskInput.from_object({"candidate_model_uri": sfn.JsonPath.string_at("$.training.model_uri")}))
         promotion = tasks.LambdaInvoke(
             self, "Promote", lambda_function=promote, payload_response_only=True, result_path="$.pointer",
-            payload=sfn.TaskInput.from_object({"candidate_model_uri": sfn.JsonPath.string_at("$.training.model_uri"),
-                                               "training_job_name": sfn.JsonPath.string_at("$.training.job_name")}))
+            payload=sfn.TaskInput.from_object({"candidate_model_uri": sfn.JsonPath.string_at("$.training.model_uri")}))
         for step in (evaluation, promotion):
             step.add_catch(failed, result_path="$.error")
         promoted = self._notify(topic, "NotifyPromoted", "promoted",

@@ -16,7 +16,7 @@ from slipway_pipeline.config import PipelineConfig
 BUCKET = "slipway-models"
 ENV = {
     "SLIPWAY_MODEL_BUCKET": BUCKET,
-    "SLIPWAY_MODEL_NAME": "churn",
+    "SLIPWAY_MODELS_PREFIX": "models/churn/",
     "SLIPWAY_MODEL_POINTER_KEY": "pointers/churn.json",
     "SLIPWAY_CANDIDATE_PREFIX": "training/churn/",
     "SLIPWAY_OBJECTIVE_METRIC": "validation:auc",

@@ -55,6 +55,7 @@ def test_the_pipeline_tunes_trains_the_best_evaluates_and_promotes_only_if_not_w
     assert choice["Choices"] == [{"Variable": "$.evaluation.promote", "BooleanEquals": True, "Next": "Promote"}]
     assert choice["Default"] == "NotifyKeptSummary"
     assert states["Promote"]["Next"] == "NotifyPromotedSummary"
+    assert states["Promote"]["Parameters"] == {"candidate_model_uri.$": "$.training.model_uri"}
     assert states["NotifyPromoted"]["Resource"].endswith(":states:::sns:publish")
     assert states["NotifyPromoted"]["End"] is True and states["NotifyKept"]["End"] is True
 
@@ -219,6 +220,7 @@ def test_the_pipeline_steps_judge_on_the_tuning_objective_and_touch_only_their_k
     assert (evaluate["SLIPWAY_OBJECTIVE_METRIC"], evaluate["SLIPWAY_OBJECTIVE_TYPE"]) == ("validation:logloss",
                                                                                         "Minimize")
     assert (evaluate["SLIPWAY_CANDIDATE_PREFIX"], evaluate["SLIPWAY_PROMOTION_TOLERANCE"]) == ("training/model/", "0.0")
+    assert evaluate["SLIPWAY_MODELS_PREFIX"] == "models/model/"  # the key layout, defined once in the stack
     promote = _grants(training_template, "PromoteFunctionRole")
     assert promote["s3:PutObject"] == {"${Import:SlipwayData-ModelsBucketArn}/models/model/*",
                                        "${Import:SlipwayData-ModelsBucketArn}/pointers/model.json"}
