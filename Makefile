@@ -27,6 +27,10 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# What runs later must not wait on PyPI: the Lambda runtimes' own packages (boto3, awslambdaric)
+	@# for the sandboxes, and the trainer's environment on the training image's Python.
+	$(BIN)/python -m slipway.local.runtimes python3.12 python3.13
+	$(BIN)/python -m slipway.sagemaker.interpreter
 	@touch $@
 
 node_modules/.installed: package.json

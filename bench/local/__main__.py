@@ -77,12 +77,12 @@ def _up_seconds(tree: Path, context: dict) -> float:
     return float(next(line for line in out.splitlines() if line.startswith("READY ")).split()[1])
 
 
-def _host(tree: Path, model: Path, sizes: dict) -> dict:
-    cold = _up_seconds(tree, {"bench_nonce": uuid.uuid4().hex})
+def _host(tree: Path, model: Path, sizes: dict, *, cold: bool = True) -> dict:
+    cold_s = _up_seconds(tree, {"bench_nonce": uuid.uuid4().hex}) if cold else None
     unchanged = statistics.median(_up_seconds(tree, {}) for _ in range(sizes["up_runs"]))
     out = subprocess.run([sys.executable, str(Path(__file__).with_name("worker.py")), str(ROOT), str(model),
                           json.dumps(sizes)], cwd=ROOT, check=True, capture_output=True, text=True, env=_env(tree))
-    return {"up_cold_s": cold, "up_unchanged_s": unchanged, **json.loads(out.stdout.strip().splitlines()[-1])}
+    return {"up_cold_s": cold_s, "up_unchanged_s": unchanged, **json.loads(out.stdout.strip().splitlines()[-1])}
 
 
 def _verdict(ok: bool) -> str:
@@ -129,13 +129,20 @@ def render(hosts: dict[str, dict], sizes: dict) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Smoke: the sandbox host alone at tiny sizes, no cold synth (the full run measures the baseline
+    host and both bring-ups); it proves the benchmark runs, not what it measures."""
     smoke = "--smoke" in argv
+    out = Path(argv[argv.index("--results") + 1]) if "--results" in argv else (RESULTS / "tmp" if smoke else RESULTS)
     sizes = SMOKE if smoke else FULL
     model = _train_model()
+    out.mkdir(parents=True, exist_ok=True)
+    if smoke:
+        hosts = {"sandboxes": _host(ROOT, model, sizes, cold=False)}
+        (out / "local.json").write_text(json.dumps({"sizes": sizes, **hosts}, indent=2))
+        print(json.dumps(hosts, indent=2))
+        return 0
     hosts = {"in-process": _host(_baseline_tree(), model, sizes), "sandboxes": _host(ROOT, model, sizes)}
     text = render(hosts, sizes)
-    out = RESULTS / "tmp" if smoke else RESULTS
-    out.mkdir(parents=True, exist_ok=True)
     (out / "local.md").write_text(text)
     (out / "local.json").write_text(json.dumps({"sizes": sizes, **hosts}, indent=2))
     print(text)
