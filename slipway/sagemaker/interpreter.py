@@ -3,7 +3,7 @@ libraries and the job's requirements.txt, never the kit's virtualenv. A module t
 requirements forget fails here as it fails in the container.
 
 Built once per content (Python version + the packages it installs) under
-~/.cache/slipway/training-envs/, with pip from PyPI, at environment-build time only. XGBoost is
+~/.cache/slipway/training-envs/ (SLIPWAY_CACHE_DIR moves it), with pip from PyPI, at environment-build time only. XGBoost is
 installed as `xgboost-cpu` (same module, no CUDA libraries); the cloud installs the CUDA build.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from .errors import TrainingRunnerError
 
 log = logging.getLogger(__name__)
-CACHE = Path(os.environ.get("SLIPWAY_CACHE", Path.home() / ".cache" / "slipway")) / "training-envs"
+CACHE = Path(os.environ.get("SLIPWAY_CACHE_DIR", Path.home() / ".cache" / "slipway")) / "training-envs"
 PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
 # What an image already holds before the toolkit installs requirements.txt: the PyTorch training
 # DLC brings numpy, SciPy, pandas and scikit-learn (aws/deep-learning-containers,
