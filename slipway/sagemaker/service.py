@@ -50,6 +50,14 @@ def not_found() -> SageMakerApiError:
     return SageMakerApiError("ValidationException", "Requested resource not found.")
 
 
+def _stop(job: TrainingJob | TuningJob, kind: str) -> None:
+    if job.status != "InProgress":
+        raise SageMakerApiError(
+            "ValidationException",
+            f"The request was rejected because the {kind} job is in status {job.status}.")
+    job.stop()
+
+
 @dataclass
 class LocalSageMaker:
     target: AwsTarget
@@ -103,19 +111,18 @@ class LocalSageMaker:
         return job
 
     def training_job(self, account: str, region: str, name: str) -> TrainingJob:
-        with self._lock:
-            job = self.training.get((account, region, name))
-        if job is None:
-            raise not_found()
-        return job
+        return self._find(self.training, (account, region, name), not_found)
 
     def stop_training_job(self, account: str, region: str, name: str) -> None:
-        job = self.training_job(account, region, name)
-        if job.status != "InProgress":
-            raise SageMakerApiError(
-                "ValidationException",
-                f"The request was rejected because the training job is in status {job.status}.")
-        job.stop()
+        _stop(self.training_job(account, region, name), "training")
+
+    def _find(self, table: dict[tuple[str, str, str], Any], key: tuple[str, str, str],
+              missing: Callable[[], SageMakerApiError]) -> Any:
+        with self._lock:
+            job = table.get(key)
+        if job is None:
+            raise missing()
+        return job
 
     def list_training_jobs(self, account: str, region: str, params: dict[str, Any]
                            ) -> dict[str, Any]:
@@ -145,20 +152,11 @@ class LocalSageMaker:
         return job
 
     def tuning_job(self, account: str, region: str, name: str) -> TuningJob:
-        with self._lock:
-            job = self.tuning.get((account, region, name))
-        if job is None:
-            raise SageMakerApiError("ResourceNotFound",
-                                    f"Amazon SageMaker can't find a tuning job with name {name}")
-        return job
+        return self._find(self.tuning, (account, region, name), lambda: SageMakerApiError(
+            "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}"))
 
     def stop_tuning_job(self, account: str, region: str, name: str) -> None:
-        job = self.tuning_job(account, region, name)
-        if job.status != "InProgress":
-            raise SageMakerApiError(
-                "ValidationException",
-                f"The request was rejected because the tuning job is in status {job.status}.")
-        job.stop()
+        _stop(self.tuning_job(account, region, name), "tuning")
 
     def list_tuning_job_trials(self, account: str, region: str, params: dict[str, Any]
                                ) -> dict[str, Any]:

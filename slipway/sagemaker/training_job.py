@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import environment, interpreter, packaging, s3io
+from .background import BackgroundJob
 from .cloudwatch import JobLog
 from .errors import TrainingJobFailed, TrainingRunnerError
 from .metrics import MetricCollector, compile_definitions
@@ -70,7 +71,7 @@ class Transition:
 
 
 @dataclass
-class TrainingJob:
+class TrainingJob(BackgroundJob):
     request: dict[str, Any]
     arn: str
     clients: Callable[[str], Any]
@@ -104,13 +105,6 @@ class TrainingJob:
         self._secondary("Starting")
 
     # -- the API's view -------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
     def stop(self) -> None:
         with self._lock:
             if self.status != "InProgress":

@@ -27,6 +27,7 @@ from slipway.tuning import space
 from slipway.tuning.trial import IntermediateValues
 from slipway.tuning.tuner import new_study, search
 
+from .background import BackgroundJob
 from .training_job import TrainingJob, now
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class TrialFailed(Exception):
 
 
 @dataclass
-class TuningJob:
+class TuningJob(BackgroundJob):
     request: dict[str, Any]
     arn: str
     launch: Callable[..., TrainingJob]  # LocalSageMaker.create_training_job, bound to the account
@@ -61,13 +62,6 @@ class TuningJob:
         self._stop = threading.Event()
         self._study = new_study(self.spec, self.name, self.spec.random_seed)
         self._thread = threading.Thread(target=self._run, name=f"tuning-{self.name}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     def stop(self) -> None:
         with self._lock:
