@@ -162,9 +162,10 @@ def test_a_batching_window_keeps_polling_until_it_closes(clients, queue):
     url, arn, _ = queue
     clients("sqs").set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "30"})
     poller, _ = _poller(clients, arn, lambda records: None, batch_size=50)
-    poller.settings = SqsMappingSettings(**{**poller.settings.__dict__, "batching_window_s": 1.5})
+    # a window far longer than the late send's delay: on a loaded CI machine the send itself can take a second
+    poller.settings = SqsMappingSettings(**{**poller.settings.__dict__, "batching_window_s": 4.0})
     _send(clients, url, ["a", "b"])
-    late = threading.Timer(0.4, lambda: _send(clients, url, ["c"]))
+    late = threading.Timer(0.2, lambda: _send(clients, url, ["c"]))
     late.start()
 
     batch = poller.next_batch()
