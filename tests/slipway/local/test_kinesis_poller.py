@@ -208,9 +208,10 @@ def test_a_batching_window_gathers_records_that_arrive_while_it_is_open(clients,
     import threading
 
     function = ScriptedFunction()
-    poller = _poller(clients, _settings(stream, batch_size=100, batching_window_s=1.5), function)
+    # a window far longer than the late put's delay, so a loaded machine cannot push the put past it
+    poller = _poller(clients, _settings(stream, batch_size=100, batching_window_s=4.0), function)
     _put(clients, stream, 3)
-    late = threading.Timer(0.4, lambda: clients("kinesis").put_records(StreamName=stream, Records=[
+    late = threading.Timer(0.2, lambda: clients("kinesis").put_records(StreamName=stream, Records=[
         {"Data": orjson.dumps({"n": n}), "PartitionKey": "k"} for n in (3, 4)]))
     late.start()
 
