@@ -124,8 +124,10 @@ def render(hosts: dict[str, dict], sizes: dict) -> str:
     return (f"# bench/local — the local runtime\n\n`python -m bench.local` on {os.cpu_count()} shared cores, "
             f"{time.strftime('%Y-%m-%d')}. Baseline: the in-process host of commit {BASELINE_COMMIT}, run in the "
             "same session on the same machine with the same model. Bundles and runtime packages already cached. "
-            "The gateway's listen backlog and the /predict path are d-event-sources' and the serving code's; "
-            "this table shows what the sandboxes add. On a shared machine the figures move from run to run: compare the columns of one run. A p99 near 1,000 ms under load is a TCP SYN retransmission: the gateway's listen backlog overflowed.\n\n" + "\n".join(table) + "\n")
+            "The baseline column is the host as it landed before issue 10 (listen backlog 5, in-process "
+            "functions); the other is this tree (backlog 1024, sandbox processes). On a shared machine the figures "
+            "move from run to run: compare the columns of one run. A p99 near 1,000 ms under load is a TCP SYN "
+            "retransmission: the listen backlog overflowed.\n\n" + "\n".join(table) + "\n")
 
 
 def main(argv: list[str]) -> int:
