@@ -34,15 +34,16 @@ from typing import Any
 from bench import s3server
 from bench.serving import models as bench_models
 from bench.serving.report import write_report
+from slipway.local.runtimes import RUNTIME_PACKAGES
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / ".slipway" / "bench" / "serving"
 RESULTS = REPO / "bench" / "results"
 RUNTIME = Path(__file__).parent / "runtime"
 VARIANTS = ("naive", "slipway")
-# boto3 as the Lambda python3.12 runtime ships it (docs.aws.amazon.com/lambda/latest/dg/lambda-python.html,
-# "Runtime-included SDK versions"; it moves with runtime updates: re-check when it does).
-LAMBDA_BOTO3 = "boto3==1.40.4 botocore==1.40.4"
+# boto3 as the local sandboxes give it to a function: one pin for the Lambda runtime's SDK, in
+# slipway.local.runtimes (it moves with AWS's runtime updates: re-check it there when it does).
+LAMBDA_BOTO3 = " ".join(p for p in RUNTIME_PACKAGES if p.startswith(("boto3==", "botocore==")))
 MODELS_BUCKET, RESULTS_BUCKET = "bench-models", "bench-results"
 
 
