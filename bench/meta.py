@@ -33,3 +33,10 @@ def header(command: str) -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"`{command}` at commit {commit()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
             f"on {machine()}; load average {load}.")
+
+
+def pin_one_cpu() -> int:
+    """Pin this process (and the children it starts) to one CPU, the last it may use."""
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import s3server
+from bench.meta import pin_one_cpu
 from bench.serving import models as bench_models
 from bench.serving.report import write_report
 from slipway.local.runtimes import RUNTIME_PACKAGES
@@ -59,12 +60,6 @@ FULL = Sizes(cold_runs=int(os.environ.get("BENCH_COLD_RUNS", "7")),
              warm_requests=int(os.environ.get("BENCH_WARM_REQUESTS", "1000")),
              stream_records=10_000, stream_repeats=int(os.environ.get("BENCH_STREAM_REPEATS", "7")))
 SMOKE = Sizes(cold_runs=1, warm_requests=3, stream_records=50, stream_repeats=1)
-
-
-def pin_one_cpu() -> int:
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})  # children inherit it
-    return cpu
 
 
 def lambda_boto3() -> Path:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from bench.meta import header
+from bench.meta import header, pin_one_cpu
 from bench.serving import models as bench_models
 
 REPO = Path(__file__).resolve().parents[2]
@@ -174,8 +173,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     started = time.time()
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})  # the emulator, the pollers and the function share this CPU, as they would a laptop's
+    pin_one_cpu()  # the emulator, the pollers and the function share this CPU, as they would a laptop's
     model = bench_models.ensure(WORK / "serving" / ("smoke-models" if args.smoke else "models"),
                                 smoke=args.smoke)["xgboost"]
     plan = [(1, 200)] if args.smoke else [(1, 5_000), (2, 5_000)]

@@ -67,5 +67,6 @@ def _body(event: dict[str, Any]) -> bytes:
 def runtime() -> HttpRuntime:
     return HttpRuntime.from_env(os.environ)
 
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return runtime().handle(event, context)
